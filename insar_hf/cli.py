@@ -1,0 +1,74 @@
+"""The ``insar-hf`` command line: thin sub-commands over the library.
+
+Each sub-command lives in ``insar_hf/commands/<name>.py`` and defines
+
+* ``add_arguments(parser)``: its options (argparse only, no heavy imports);
+* ``run(args) -> int``: the work, importing the library inside the function.
+
+Only the chosen sub-command's module is imported, so ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name on the command line -> (module under insar_hf.commands, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "preview": ("preview", "write a labelled grid of synthetic interferograms (PNG)"),
+}
+
+EPILOG = """\
+examples:
+  insar-hf preview --n 16 --seed 0 --out preview.png
+  insar-hf <command> --help      full options and examples for one command
+"""
+
+
+def _load(name: str):
+    return importlib.import_module(f"insar_hf.commands.{COMMANDS[name][0]}")
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Build the top-level parser; only ``command``'s module is imported to add its options."""
+    from insar_hf import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="insar-hf",
+        description="Synthetic InSAR earthquake data, ViT training, attention maps and a Space.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"insar-hf {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_, one_line) in COMMANDS.items():
+        if name == command:
+            module = _load(name)
+            p = sub.add_parser(
+                name,
+                help=one_line,
+                description=module.__doc__,
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+            )
+            module.add_arguments(p)
+        else:
+            sub.add_parser(name, help=one_line, add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if command not in COMMANDS:
+        command = None
+    parser = build_parser(command)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    return int(_load(args.command).run(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``insar-hf`` CLI (see :mod:`insar_hf.cli`)."""
