@@ -1,0 +1,249 @@
+"""The canonical model input: one phase field -> one 3-channel ``size x size`` uint8 image.
+
+:func:`render_array` (and its PIL twin :func:`render_interferogram`) is **the one function** that
+turns an interferogram into what the detector eats.  The synthetic dataset, the real-data loader
+and the Space all call it, so a real product and a synthetic scene are encoded identically.
+
+Input
+-----
+Any 2-D phase field in radians, of any shape: wrapped (any real values; only ``phi mod 2 pi``
+matters) or unwrapped.  Non-finite values (NaN, inf) mean *no data*, as in LiCSAR products.
+
+Resampling to ``size x size``
+-----------------------------
+The field is first centred on a square canvas of side ``max(rows, cols)`` whose extra border is
+no-data (``fit="pad"``, the default: geometry is never distorted), or stretched to a square
+(``fit="stretch"``).  It is then resampled by NaN-aware **area averaging**: every output pixel is
+the mean over the input area it covers (fractional overlaps weighted exactly), counting valid
+input pixels only.  An output pixel is valid when at least half of its area is valid input.
+Wrapped phase is averaged as the complex phasor ``exp(i phi)`` and the output is its argument:
+averaging raw angles across the ``+-pi`` cut would invent a spurious half-cycle.  A field that is
+already ``size x size`` is used as is (exactly, no resampling).
+
+Encoding (channels R, G, B; every channel in 0..255)
+----------------------------------------------------
+``wrapped``
+    ``R = (1 + sin phi) / 2``, ``G = (1 + cos phi) / 2``, ``B = 1``.  The pair (R, G) is a point on
+    a circle, so the image is continuous across the ``+-pi`` cut (``pi - eps`` and ``-pi + eps``
+    give the same pixel) and a constant phase offset ``c`` acts only as a rotation by ``c`` of
+    ``(2R - 1, 2G - 1)`` -- the image of ``phi + c`` is that of ``phi`` with every phasor
+    rotated, nothing else changes.  The phase is recoverable: ``phi = atan2(2R - 1, 2G - 1)``.
+``unwrapped``
+    The median over valid pixels is removed first (an unwrapped field has an arbitrary
+    reference), giving ``d``.  ``R = clip((d - p1) / (p99 - p1), 0, 1)`` with ``p1, p99`` the
+    1st / 99th percentiles of ``d`` (the robust per-image *shape*; 0.5 everywhere for a flat
+    field), ``G = 0.5 + 0.5 * tanh(d / UNWRAPPED_SCALE_RAD)`` (the *absolute amplitude*,
+    compressed: two fringes, ``4 pi`` rad, map to ``tanh(1)``), ``B = 1``.
+no data
+    ``R = G = B = 0`` (black).  Valid pixels always have ``B = 255``, so the blue channel is the
+    validity mask; black cannot occur for a valid wrapped pixel (R = 0 forces G = 127.5).
+
+Values in ``[0, 1]`` are mapped to uint8 by ``round(255 * value)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+IMAGE_SIZE = 224
+"""Side of the canonical model input in pixels."""
+
+KINDS = ("wrapped", "unwrapped")
+"""Field kinds, in ``ClassLabel`` order (0 wrapped, 1 unwrapped)."""
+
+UNWRAPPED_SCALE_RAD = 4.0 * math.pi
+"""Phase (rad) that the unwrapped G channel maps to ``0.5 + 0.5 tanh(1)``: two fringes."""
+
+VALID_FRACTION = 0.5
+"""An output pixel is valid when at least this fraction of its area is valid input."""
+
+_FITS = ("pad", "stretch")
+
+
+def _kind_name(kind: str | int) -> str:
+    if isinstance(kind, (int, np.integer)) and not isinstance(kind, bool):
+        if 0 <= int(kind) < len(KINDS):
+            return KINDS[int(kind)]
+    elif isinstance(kind, str) and kind in KINDS:
+        return kind
+    raise ValueError(
+        f"kind must be 'wrapped' or 'unwrapped' (or their ClassLabel ids 0 / 1), got {kind!r}"
+    )
+
+
+def _area_weights(n_in: int, n_out: int) -> np.ndarray:
+    """Overlap lengths of ``n_out`` equal output cells with ``n_in`` unit input cells.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(n_out, n_in)``, float64; row ``i`` sums to ``n_in / n_out``.
+    """
+    edges = np.arange(n_out + 1, dtype=np.float64) * (n_in / n_out)  # (n_out + 1,)
+    lo = np.maximum(edges[:-1, None], np.arange(n_in)[None, :])  # (n_out, n_in)
+    hi = np.minimum(edges[1:, None], np.arange(1, n_in + 1)[None, :])  # (n_out, n_in)
+    return np.clip(hi - lo, 0.0, None)
+
+
+def _pad_to_square(field: np.ndarray) -> np.ndarray:
+    rows, cols = field.shape
+    side = max(rows, cols)
+    if rows == cols:
+        return field
+    out = np.full((side, side), np.nan, dtype=field.dtype)
+    r0, c0 = (side - rows) // 2, (side - cols) // 2
+    out[r0 : r0 + rows, c0 : c0 + cols] = field
+    return out
+
+
+def resample_field(field_rad: np.ndarray, kind: str | int, *, size: int = IMAGE_SIZE) -> np.ndarray:
+    """NaN-aware area-average resampling of a phase field to ``(size, size)``.
+
+    Parameters
+    ----------
+    field_rad : ndarray
+        Shape ``(rows, cols)``, radians; non-finite = no data.
+    kind : {"wrapped", "unwrapped"} or {0, 1}
+        Wrapped fields are averaged as ``exp(i phi)`` (output in ``(-pi, pi]``).
+    size : int
+        Output side in pixels.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(size, size)``, float64, radians; NaN where less than ``VALID_FRACTION`` of the
+        output pixel's area is valid input.  An input of shape ``(size, size)`` is returned
+        unchanged (as float64, non-finite -> NaN).
+    """
+    kind = _kind_name(kind)
+    field = np.asarray(field_rad, dtype=np.float64)
+    rows, cols = field.shape
+    valid = np.isfinite(field)
+    if (rows, cols) == (size, size):
+        return np.where(valid, field, np.nan)
+    wr = _area_weights(rows, size)  # (size, rows)
+    wc = _area_weights(cols, size)  # (size, cols)
+    valid_f = valid.astype(np.float64)
+    weight = wr @ valid_f @ wc.T  # (size, size) valid area, in input pixels
+    area = (rows / size) * (cols / size)
+    filled = np.where(valid, field, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if kind == "wrapped":
+            re = wr @ (np.cos(filled) * valid_f) @ wc.T  # (size, size)
+            im = wr @ (np.sin(filled) * valid_f) @ wc.T
+            out = np.arctan2(im, re)
+        else:
+            out = (wr @ filled @ wc.T) / weight
+    return np.where(weight >= VALID_FRACTION * area * (1.0 - 1e-9), out, np.nan)
+
+
+def _to_uint8(value: np.ndarray) -> np.ndarray:
+    return np.rint(np.clip(value, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def render_array(
+    field_rad: np.ndarray,
+    kind: str | int,
+    *,
+    size: int = IMAGE_SIZE,
+    fit: str = "pad",
+) -> np.ndarray:
+    """Encode a wrapped or unwrapped phase field as the canonical uint8 RGB image.
+
+    The encoding and resampling are described in the module docstring.
+
+    Parameters
+    ----------
+    field_rad : array_like
+        Shape ``(rows, cols)``, radians, any size >= 1 x 1; non-finite = no data.
+    kind : {"wrapped", "unwrapped"} or {0, 1}
+        How to read the field.
+    size : int
+        Side of the output image in pixels (``IMAGE_SIZE`` = 224 for the model).
+    fit : {"pad", "stretch"}
+        How a non-square field becomes square: centred with no-data padding (default), or
+        stretched.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(size, size, 3)``, uint8.
+
+    Raises
+    ------
+    ValueError
+        If the field is not 2-D, has no valid pixel, ``kind`` / ``fit`` are unknown or
+        ``size < 1``.
+    """
+    kind = _kind_name(kind)
+    if fit not in _FITS:
+        raise ValueError(f"fit must be one of {_FITS}, got {fit!r}")
+    if int(size) != size or size < 1:
+        raise ValueError(f"size must be a positive integer number of pixels, got {size!r}")
+    field = np.asarray(field_rad)
+    if field.ndim != 2:
+        raise ValueError(
+            f"field_rad must be a 2-D (rows, cols) phase array, got shape {field.shape}; "
+            "select one band / time step first"
+        )
+    if field.size == 0 or not np.isfinite(field).any():
+        raise ValueError(
+            f"field_rad (shape {field.shape}) has no valid (finite) pixel; "
+            "an interferogram needs at least one to be rendered"
+        )
+    if fit == "pad":
+        field = _pad_to_square(np.asarray(field, dtype=np.float64))
+    phase = resample_field(field, kind, size=size)  # (size, size) float64, NaN = no data
+    valid = np.isfinite(phase)
+    image = np.zeros((size, size, 3), dtype=np.uint8)  # no data stays (0, 0, 0)
+    if not valid.any():
+        return image
+    values = phase[valid]
+    if kind == "wrapped":
+        image[valid, 0] = _to_uint8(0.5 + 0.5 * np.sin(values))
+        image[valid, 1] = _to_uint8(0.5 + 0.5 * np.cos(values))
+    else:
+        p1, p50, p99 = np.percentile(values, [1.0, 50.0, 99.0])
+        d = values - p50
+        span = p99 - p1
+        shape = (d - (p1 - p50)) / span if span > 0 else np.full_like(d, 0.5)
+        image[valid, 0] = _to_uint8(shape)
+        image[valid, 1] = _to_uint8(0.5 + 0.5 * np.tanh(d / UNWRAPPED_SCALE_RAD))
+    image[valid, 2] = 255
+    return image
+
+
+def render_interferogram(
+    field_rad: np.ndarray,
+    kind: str | int,
+    *,
+    size: int = IMAGE_SIZE,
+    fit: str = "pad",
+):
+    """:func:`render_array` as an RGB ``PIL.Image.Image`` of ``size x size`` pixels."""
+    from PIL import Image
+
+    return Image.fromarray(
+        render_array(field_rad, kind, size=size, fit=fit)
+    )  # (size, size, 3) -> RGB
+
+
+def decode_wrapped_rad(image: np.ndarray) -> np.ndarray:
+    """Invert the wrapped encoding: phase (rad, NaN where no data) of a rendered wrapped image.
+
+    Parameters
+    ----------
+    image : ndarray
+        Shape ``(size, size, 3)``, uint8, as returned by :func:`render_array` for ``"wrapped"``.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(size, size)``, float64, radians in ``(-pi, pi]``; quantisation error below
+        ``1 / 127.5`` rad.
+    """
+    image = np.asarray(image, dtype=np.float64) / 255.0
+    phase = np.arctan2(2.0 * image[..., 0] - 1.0, 2.0 * image[..., 1] - 1.0)
+    return np.where(image[..., 2] > 0.5, phase, np.nan)
