@@ -34,11 +34,13 @@ __all__ = [
     "MAP_METHODS",
     "Box",
     "attention_rollout",
+    "box_iou",
     "boxes_from_map",
     "boxes_to_map_coordinates",
     "cls_attention_maps",
     "combined_map",
     "fuse_heads",
+    "merge_boxes",
     "normalise_map",
     "pixel_to_map",
     "upsample_map",
@@ -303,6 +305,47 @@ def boxes_from_map(
     return boxes if max_boxes is None else boxes[:max_boxes]
 
 
+def merge_boxes(boxes: Sequence[Box]) -> list[Box]:
+    """Merge boxes that overlap (positive intersection area) into their union, transitively.
+
+    The merged box keeps the highest score of its members; the result is sorted by score.
+    Used to join the detections of overlapping scan windows into one box per deformation.
+    """
+    merged = list(boxes)
+    changed = True
+    while changed:
+        changed = False
+        out: list[Box] = []
+        for box in merged:
+            for i, other in enumerate(out):
+                overlap_x = min(box.x_max, other.x_max) - max(box.x_min, other.x_min)
+                overlap_y = min(box.y_max, other.y_max) - max(box.y_min, other.y_min)
+                if overlap_x > 0 and overlap_y > 0:
+                    out[i] = Box(
+                        min(box.x_min, other.x_min),
+                        min(box.y_min, other.y_min),
+                        max(box.x_max, other.x_max),
+                        max(box.y_max, other.y_max),
+                        max(box.score, other.score),
+                    )
+                    changed = True
+                    break
+            else:
+                out.append(box)
+        merged = out
+    merged.sort(key=lambda b: (-b.score, -b.area))
+    return merged
+
+
+def box_iou(a: Sequence[float] | Box, b: Sequence[float] | Box) -> float:
+    """Intersection over union of two half-open ``[x_min, y_min, x_max, y_max]`` boxes."""
+    ax0, ay0, ax1, ay1 = a.as_list() if isinstance(a, Box) else a[:4]
+    bx0, by0, bx1, by1 = b.as_list() if isinstance(b, Box) else b[:4]
+    inter = max(0, min(ax1, bx1) - max(ax0, bx0)) * max(0, min(ay1, by1) - max(ay0, by0))
+    union = max(0, ax1 - ax0) * max(0, ay1 - ay0) + max(0, bx1 - bx0) * max(0, by1 - by0) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
 def _as_gdal(geotransform) -> tuple[float, float, float, float, float, float]:
     """Accept a GDAL 6-tuple ``(x0, dx, rx, y0, ry, dy)`` or an ``affine.Affine``."""
     if hasattr(geotransform, "to_gdal"):
@@ -333,6 +376,7 @@ def boxes_to_map_coordinates(
     *,
     image_shape: tuple[int, int] = (224, 224),
     source_shape: tuple[int, int] | None = None,
+    fit: str = "pad",
 ) -> list[list[float]]:
     """Convert image-pixel boxes to map-coordinate boxes ``[x_min, y_min, x_max, y_max]``.
 
@@ -347,22 +391,32 @@ def boxes_to_map_coordinates(
         Shape of the image the boxes live on (the rendered 224 x 224 image).
     source_shape
         Shape ``(rows, cols)`` of the georeferenced array the image was rendered from (default
-        ``image_shape``); the image is assumed to span the whole array (rendering resamples the
-        full field to the image size).
+        ``image_shape``).
+    fit
+        How :func:`insar_hf.render.render_array` made the array square: ``"pad"`` (centred on a
+        square of side ``max(rows, cols)``, the default) or ``"stretch"``. Box corners that fall
+        into the padding are clipped to the array.
 
     Returns
     -------
     list[list[float]]
         Boxes in map units with ``y_min`` the southern edge for a north-up transform.
     """
+    if fit not in ("pad", "stretch"):
+        raise ValueError(f"fit must be 'pad' or 'stretch'; got {fit!r}")
     src_rows, src_cols = image_shape if source_shape is None else source_shape
-    scale_r = src_rows / image_shape[0]
-    scale_c = src_cols / image_shape[1]
+    if fit == "pad":
+        side = max(src_rows, src_cols)
+        scale_r, scale_c = side / image_shape[0], side / image_shape[1]
+        off_r, off_c = (side - src_rows) // 2, (side - src_cols) // 2
+    else:
+        scale_r, scale_c = src_rows / image_shape[0], src_cols / image_shape[1]
+        off_r = off_c = 0
     out = []
     for box in boxes:
         x_min, y_min, x_max, y_max = box.as_list() if isinstance(box, Box) else box[:4]
-        cols = np.array([x_min, x_max, x_min, x_max], dtype=np.float64) * scale_c
-        rows = np.array([y_min, y_min, y_max, y_max], dtype=np.float64) * scale_r
-        xs, ys = pixel_to_map(cols, rows, geotransform)
+        cols = np.array([x_min, x_max, x_min, x_max], dtype=np.float64) * scale_c - off_c
+        rows = np.array([y_min, y_min, y_max, y_max], dtype=np.float64) * scale_r - off_r
+        xs, ys = pixel_to_map(np.clip(cols, 0, src_cols), np.clip(rows, 0, src_rows), geotransform)
         out.append([float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())])
     return out

@@ -5,10 +5,12 @@ import torch
 from insar_hf.attention import (
     Box,
     attention_rollout,
+    box_iou,
     boxes_from_map,
     boxes_to_map_coordinates,
     cls_attention_maps,
     combined_map,
+    merge_boxes,
     normalise_map,
     pixel_to_map,
     upsample_map,
@@ -154,3 +156,26 @@ def test_affine_geotransform_is_accepted():
     transform = affine.Affine(10.0, 0.0, 100.0, 0.0, -10.0, 200.0)
     out = boxes_to_map_coordinates([[1, 2, 3, 4]], transform, image_shape=(8, 8))
     assert out[0] == pytest.approx([110.0, 160.0, 130.0, 180.0])
+
+
+def test_overlapping_boxes_merge_transitively_into_their_union():
+    boxes = [Box(0, 0, 10, 10, 0.5), Box(20, 0, 30, 10, 0.7), Box(8, 2, 22, 6, 0.9)]
+    assert merge_boxes(boxes) == [Box(0, 0, 30, 10, 0.9)]
+
+
+def test_touching_boxes_do_not_merge():
+    boxes = [Box(0, 0, 10, 10, 0.5), Box(10, 0, 20, 10, 0.7)]
+    assert len(merge_boxes(boxes)) == 2
+
+
+def test_box_iou_of_known_boxes():
+    assert box_iou([0, 0, 10, 10], [5, 0, 15, 10]) == pytest.approx(50 / 150)
+    assert box_iou([0, 0, 10, 10], [10, 10, 20, 20]) == 0.0
+    assert box_iou([0, 0, 0, 0], [0, 0, 0, 0]) == 0.0
+
+
+def test_padded_non_square_source_maps_image_box_into_the_array_only():
+    gt = (0.0, 10.0, 0.0, 0.0, 0.0, -10.0)
+    # 112 x 224 array padded by 56 rows top and bottom: image rows 56..168 hold the data
+    out = boxes_to_map_coordinates([[0, 0, 224, 112]], gt, source_shape=(112, 224))
+    assert out[0] == pytest.approx([0.0, -560.0, 2240.0, 0.0])

@@ -1,0 +1,592 @@
+"""One inference API: :class:`Detector` turns interferograms into verdicts, attention maps and boxes.
+
+``Detector.from_pretrained(folder_or_repo_id)`` loads a ViT classifier on the eager attention
+path (attention weights exist only there) together with its image processor. ``predict`` accepts
+
+* a ``PIL.Image.Image`` that is already a rendered interferogram (RGB, 8 bit);
+* a path to such an image (``.png``, ``.jpg``, ``.jpeg``);
+* a path to an interferogram product (GeoTIFF, ``.unw``, ``.diff``, ...), read with
+  :func:`insar_hf.real.read_product`;
+* a 2-D array of phase (``units="rad"``) or line-of-sight displacement (``units="m"`` with
+  ``wavelength_m``) together with its ``kind`` (``"wrapped"`` or ``"unwrapped"``);
+
+or a list of these (batched). Arrays and products are turned into the model input by
+:func:`insar_hf.render.render_interferogram`, the one rendering function. ``scan`` slides the
+window over a whole frame.
+
+Example
+-------
+>>> from insar_hf import Detector
+>>> det = Detector.from_pretrained("runs/vit-micro")            # doctest: +SKIP
+>>> result = det.predict("scene.png")                            # doctest: +SKIP
+>>> result.label, round(result.probability, 3), result.boxes[:1]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from insar_hf.attention import (
+    Box,
+    boxes_from_map,
+    boxes_to_map_coordinates,
+    merge_boxes,
+    normalise_map,
+)
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+PRODUCT_SUFFIXES = (".tif", ".tiff", ".unw", ".diff", ".int", ".phs", ".geo", ".bin", ".r4")
+KINDS = ("wrapped", "unwrapped")
+UNITS = ("rad", "m")
+POSITIVE_LABEL = "earthquake"
+#: Largest image we decode (pixels); a rendered interferogram is 224 x 224.
+MAX_IMAGE_PIXELS = 40_000_000
+_ACCEPTED_MODES = ("RGB", "RGBA", "P")
+
+__all__ = ["Detector", "Prediction", "ScanResult", "draw_overlay", "head_map_gallery"]
+
+
+@dataclass
+class Prediction:
+    """The verdict and its explanation for one input.
+
+    Attributes
+    ----------
+    label : str
+        Most probable class name (``"earthquake"`` or ``"no_earthquake"``).
+    probability : float
+        Probability of the positive class ``"earthquake"``.
+    probabilities : dict[str, float]
+        Every class name -> probability (softmax of the logits).
+    head_maps : np.ndarray
+        [CLS]-to-patch attention, shape ``(layers, heads, g, g)`` (``g = 14`` for 224 / 16).
+    combined_map : np.ndarray
+        Rollout (or single-layer) map upsampled to the model input, shape ``(size, size)``,
+        normalised to [0, 1].
+    boxes : list[Box]
+        Boxes from ``combined_map`` in pixels of ``image`` (half-open), best first.
+    image : PIL.Image.Image
+        The RGB model input at ``size x size`` that maps and boxes refer to.
+    map_boxes : list[list[float]] or None
+        ``boxes`` in map coordinates ``[x_min, y_min, x_max, y_max]`` for georeferenced input.
+    source : str or None
+        File name or a short description of the input.
+    """
+
+    label: str
+    probability: float
+    probabilities: dict[str, float]
+    head_maps: np.ndarray
+    combined_map: np.ndarray
+    boxes: list[Box]
+    image: Any
+    map_boxes: list[list[float]] | None = None
+    source: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (no arrays, no image)."""
+        return {
+            "source": self.source,
+            "label": self.label,
+            "probability": self.probability,
+            "probabilities": dict(self.probabilities),
+            "boxes": [{"box": b.as_list(), "score": b.score} for b in self.boxes],
+            "map_boxes": self.map_boxes,
+        }
+
+    def overlay(self, *, alpha: float = 0.45) -> Any:
+        """The input with the combined map as a colour overlay and the boxes drawn on it."""
+        return draw_overlay(self.image, self.combined_map, self.boxes, alpha=alpha)
+
+
+@dataclass
+class ScanResult:
+    """Output of :meth:`Detector.scan` over a frame of shape ``(rows, cols)``.
+
+    Attributes
+    ----------
+    probability : np.ndarray
+        Shape ``(rows, cols)`` float32: mean earthquake probability of the windows covering
+        each pixel.
+    window_origins : list[tuple[int, int]]
+        ``(row, col)`` of each window's top-left pixel.
+    window_probabilities : np.ndarray
+        Shape ``(n_windows,)``.
+    boxes : list[Box]
+        Merged boxes of the positive windows, in frame pixels (half-open), best first.
+    map_boxes : list[list[float]] or None
+        ``boxes`` in map coordinates when the frame has a geotransform.
+    window : int
+        Window side in frame pixels.
+    """
+
+    probability: np.ndarray
+    window_origins: list[tuple[int, int]]
+    window_probabilities: np.ndarray
+    boxes: list[Box]
+    map_boxes: list[list[float]] | None = None
+    window: int = 224
+    geotransform: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Input:
+    image: Any  # PIL RGB at model size
+    source: str
+    geotransform: Any = None
+    source_shape: tuple[int, int] | None = None
+
+
+def _check_field(field_values: Any, kind: str | None, units: str, wavelength_m: float | None):
+    """Validate a 2-D phase / displacement array and return phase in radians (float32)."""
+    arr = np.asarray(field_values)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"array input must be 2-D (rows, cols) phase or displacement; got shape {arr.shape}. "
+            "Pass rendered RGB interferograms as PIL images or image files instead."
+        )
+    if arr.size == 0:
+        raise ValueError(f"array input is empty (shape {arr.shape})")
+    if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+        raise ValueError(
+            f"array input must be real-valued phase or displacement; got dtype {arr.dtype}"
+        )
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS} for array input; got {kind!r}")
+    if units not in UNITS:
+        raise ValueError(f"units must be one of {UNITS}; got {units!r}")
+    arr = arr.astype(np.float32)
+    if not np.isfinite(arr).any():
+        raise ValueError("array input has no finite value (all NaN / inf): nothing to classify")
+    if units == "m":
+        if wavelength_m is None or not wavelength_m > 0:
+            raise ValueError(
+                "units='m' needs the radar wavelength: pass wavelength_m > 0 "
+                "(e.g. 0.0555 for Sentinel-1 C band)"
+            )
+        from insar_hf.physics.los import phase_from_los_rad
+
+        arr = np.asarray(phase_from_los_rad(arr, wavelength_m), dtype=np.float32)
+    return arr
+
+
+def _render(phase_rad: np.ndarray, kind: str, size: int):
+    from insar_hf.render import render_interferogram
+
+    return render_interferogram(phase_rad, kind, size=size).convert("RGB")
+
+
+def _check_image(image: Any, source: str, size: int):
+    from PIL import Image
+
+    if image.mode not in _ACCEPTED_MODES:
+        bits = "16-bit " if image.mode in ("I;16", "I;16B", "I;16L", "I", "F") else ""
+        raise ValueError(
+            f"{source}: expected a rendered interferogram (8-bit RGB image); got a {bits}"
+            f"image with mode {image.mode!r} ({len(image.getbands())} band(s)). Render the phase "
+            "with insar_hf.render.render_interferogram, or pass the 2-D phase array with its kind."
+        )
+    if image.width == 0 or image.height == 0:
+        raise ValueError(f"{source}: the image is empty ({image.width} x {image.height})")
+    return image.convert("RGB").resize((size, size), Image.Resampling.BILINEAR)
+
+
+def _open_image(path: Path, size: int):
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            if img.width * img.height > MAX_IMAGE_PIXELS:
+                raise ValueError(
+                    f"{path.name}: image of {img.width} x {img.height} pixels is too large "
+                    f"(limit {MAX_IMAGE_PIXELS:,} pixels); crop it or use Detector.scan"
+                )
+            img.load()
+            return _check_image(img, path.name, size)
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError) as err:
+        raise ValueError(f"{path.name}: not a readable PNG/JPEG image ({err})") from err
+
+
+def read_frame(
+    path: str | os.PathLike, kind: str | None = None
+) -> tuple[np.ndarray, str, tuple | None]:
+    """Read a product with :func:`insar_hf.real.read_product`.
+
+    Returns ``(phase_rad (rows, cols) float32, kind, GDAL geotransform)``; ``kind`` defaults to
+    ``"wrapped"`` (every product can supply it).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {path}")
+    if not path.is_dir() and path.suffix.lower() not in PRODUCT_SUFFIXES:
+        raise ValueError(
+            f"{path.name}: unsupported product type {path.suffix!r}; supported: "
+            f"{', '.join(PRODUCT_SUFFIXES)} or a product folder"
+        )
+    kind = "wrapped" if kind is None else kind
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}; got {kind!r}")
+    from insar_hf.real import read_product
+
+    product = read_product(path)
+    phase = np.asarray(product.field_rad(kind), dtype=np.float32)
+    if phase.ndim != 2 or phase.size == 0:
+        raise ValueError(f"{path.name}: expected a 2-D interferogram; got shape {phase.shape}")
+    if not np.isfinite(phase).any():
+        raise ValueError(f"{path.name}: the interferogram has no finite value (all no-data)")
+    return phase, kind, product.transform
+
+
+class Detector:
+    """ViT earthquake detector with attention explanations.
+
+    Parameters
+    ----------
+    model
+        A ``ViTForImageClassification`` (any ``*ForImageClassification`` whose attentions have a
+        [CLS] token and a square patch grid). Switched to eager attention if needed.
+    image_processor
+        The matching image processor (resizing and normalisation).
+    device
+        ``"cpu"``, ``"cuda"``, ... (default: CUDA when available).
+    """
+
+    def __init__(self, model: Any, image_processor: Any, *, device: str | None = None):
+        import torch
+
+        if device is None:
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        if getattr(model.config, "_attn_implementation", "eager") != "eager":
+            model.set_attn_implementation("eager")
+        self.model = model.to(device).eval()
+        self.image_processor = image_processor
+        self.device = device
+        id2label = {int(k): v for k, v in model.config.id2label.items()}
+        self.labels = [id2label[i] for i in range(len(id2label))]
+        if POSITIVE_LABEL in self.labels:
+            self.positive_index = self.labels.index(POSITIVE_LABEL)
+        elif len(self.labels) == 2:
+            self.positive_index = 1
+        else:
+            raise ValueError(
+                f"model labels {self.labels} have no {POSITIVE_LABEL!r} class; train with "
+                "id2label from the dataset's ClassLabel"
+            )
+        image_size = getattr(model.config, "image_size", 224)
+        self.image_size = int(image_size if isinstance(image_size, int) else image_size[0])
+
+    @classmethod
+    def from_pretrained(cls, path_or_repo_id: str | os.PathLike, device: str | None = None):
+        """Load model and image processor from a folder or Hub id, always on eager attention."""
+        from transformers import AutoImageProcessor
+
+        try:
+            from insar_hf.modeling import load_model
+        except ImportError:
+            from transformers import AutoModelForImageClassification
+
+            model = AutoModelForImageClassification.from_pretrained(
+                str(path_or_repo_id), attn_implementation="eager"
+            )
+        else:
+            model = load_model(str(path_or_repo_id), attn_implementation="eager")
+        processor = AutoImageProcessor.from_pretrained(str(path_or_repo_id))
+        return cls(model, processor, device=device)
+
+    # ---------------------------------------------------------------- inputs
+    def _prepare(self, x: Any, kind: str | None, units: str, wavelength_m: float | None):
+        from PIL import Image
+
+        size = self.image_size
+        if isinstance(x, Image.Image):
+            return _Input(_check_image(x, "image", size), "image")
+        if isinstance(x, (str, os.PathLike)):
+            path = Path(x)
+            if not path.exists():
+                raise FileNotFoundError(f"no such file: {path}")
+            suffix = path.suffix.lower()
+            if suffix in IMAGE_SUFFIXES:
+                return _Input(_open_image(path, size), path.name)
+            if suffix in PRODUCT_SUFFIXES or path.is_dir():
+                phase, product_kind, geotransform = read_frame(path, kind)
+                return _Input(
+                    _render(phase, product_kind, size), path.name, geotransform, phase.shape
+                )
+            raise ValueError(
+                f"{path.name}: unsupported file type {suffix!r}; use an image "
+                f"({', '.join(IMAGE_SUFFIXES)}) or a product ({', '.join(PRODUCT_SUFFIXES)})"
+            )
+        if isinstance(x, np.ndarray) or hasattr(x, "__array__"):
+            phase = _check_field(x, kind, units, wavelength_m)
+            return _Input(_render(phase, kind, size), f"array {phase.shape}")
+        raise TypeError(
+            f"cannot predict on {type(x).__name__}: pass a PIL image, an image or product path, "
+            "or a 2-D array with kind"
+        )
+
+    # ---------------------------------------------------------------- model
+    def _forward(self, images: Sequence[Any]):
+        """Probabilities ``(B, C)`` and stacked attentions ``(B, L, H, T, T)`` (CPU tensors)."""
+        import torch
+
+        inputs = self.image_processor(images=list(images), return_tensors="pt")
+        pixel_values = inputs["pixel_values"].to(self.device)  # (B, 3, S, S)
+        with torch.inference_mode():
+            out = self.model(pixel_values=pixel_values, output_attentions=True)
+        if not out.attentions:
+            raise RuntimeError("the model returned no attentions; load it with eager attention")
+        probs = out.logits.float().softmax(dim=-1).cpu()  # (B, C)
+        attentions = torch.stack(out.attentions, dim=1).float().cpu()  # (B, L, H, T, T)
+        return probs, attentions
+
+    def _maps(self, attentions, method: str, head_fusion: str, layer: int | None):
+        from insar_hf.attention import combined_map, upsample_map
+
+        grid = combined_map(attentions, method=method, head_fusion=head_fusion, layer=layer)
+        return normalise_map(upsample_map(grid, self.image_size))  # (B, S, S)
+
+    def predict(
+        self,
+        x: Any,
+        *,
+        kind: str | None = None,
+        units: str = "rad",
+        wavelength_m: float | None = None,
+        method: str = "rollout",
+        head_fusion: str = "mean",
+        layer: int | None = None,
+        threshold: float = 0.5,
+        batch_size: int = 16,
+    ) -> Prediction | list[Prediction]:
+        """Classify one input (or a list, batched) and explain it with attention.
+
+        Parameters
+        ----------
+        x
+            PIL image, image or product path, 2-D array, or a list of those.
+        kind, units, wavelength_m
+            For array input: ``"wrapped"`` / ``"unwrapped"``; ``"rad"`` (phase) or ``"m"``
+            (LOS displacement, positive away from the satellite) with the radar wavelength.
+        method, head_fusion, layer
+            Combined map: ``"rollout"`` through ``layer`` (default all) or the single ``"layer"``
+            map; heads fused by ``"mean"``, ``"max"`` or ``"min"``.
+        threshold
+            Relative level of the combined map for boxes (see
+            :func:`insar_hf.attention.boxes_from_map`).
+        batch_size
+            Inputs per forward pass.
+
+        Returns
+        -------
+        Prediction or list[Prediction]
+            A list when ``x`` is a list or tuple.
+        """
+        from insar_hf.attention import cls_attention_maps
+
+        single = not isinstance(x, (list, tuple))
+        items = [x] if single else list(x)
+        if not items:
+            raise ValueError("predict got an empty list of inputs")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1; got {batch_size}")
+        prepared = [self._prepare(item, kind, units, wavelength_m) for item in items]
+        results: list[Prediction] = []
+        for start in range(0, len(prepared), batch_size):
+            chunk = prepared[start : start + batch_size]
+            probs, attentions = self._forward([p.image for p in chunk])
+            head_maps = cls_attention_maps(attentions).numpy()  # (B, L, H, g, g)
+            maps = self._maps(attentions, method, head_fusion, layer)  # (B, S, S)
+            for i, item in enumerate(chunk):
+                boxes = boxes_from_map(maps[i], threshold=threshold)
+                map_boxes = None
+                if item.geotransform is not None:
+                    map_boxes = boxes_to_map_coordinates(
+                        boxes,
+                        item.geotransform,
+                        image_shape=(self.image_size, self.image_size),
+                        source_shape=item.source_shape,
+                    )
+                p = probs[i].tolist()
+                results.append(
+                    Prediction(
+                        label=self.labels[int(np.argmax(p))],
+                        probability=float(p[self.positive_index]),
+                        probabilities={name: float(v) for name, v in zip(self.labels, p)},
+                        head_maps=head_maps[i],
+                        combined_map=maps[i],
+                        boxes=boxes,
+                        image=item.image,
+                        map_boxes=map_boxes,
+                        source=item.source,
+                    )
+                )
+        return results[0] if single else results
+
+    def scan(
+        self,
+        product_or_array: Any,
+        *,
+        kind: str | None = None,
+        units: str = "rad",
+        wavelength_m: float | None = None,
+        geotransform: Any = None,
+        window: int = 224,
+        stride: int | None = None,
+        batch_size: int = 16,
+        min_probability: float = 0.5,
+        method: str = "rollout",
+        head_fusion: str = "mean",
+        threshold: float = 0.5,
+        progress: bool = True,
+    ) -> ScanResult:
+        """Slide a ``window`` over a whole frame; probability map and merged boxes.
+
+        Each window of ``window x window`` frame pixels is rendered on its own (its own
+        colour scaling for unwrapped phase) and classified; windows overlap by
+        ``window - stride``. The last row / column of windows is aligned with the frame edge so
+        that every pixel is covered. Windows with probability ``>= min_probability``
+        contribute their attention boxes, which are shifted to frame pixels and merged where
+        they overlap.
+
+        Parameters
+        ----------
+        product_or_array
+            A product path (see :data:`PRODUCT_SUFFIXES`) or a 2-D array with ``kind``.
+        geotransform
+            For array input: GDAL 6-tuple or ``affine.Affine`` of the frame (products carry
+            their own).
+        window, stride
+            In frame pixels; ``stride`` defaults to ``window // 2``.
+
+        Returns
+        -------
+        ScanResult
+        """
+        import torch
+        from tqdm.auto import tqdm
+
+        if isinstance(product_or_array, (str, os.PathLike)):
+            phase, kind, product_gt = read_frame(product_or_array, kind)
+            geotransform = product_gt if geotransform is None else geotransform
+        else:
+            phase = _check_field(product_or_array, kind, units, wavelength_m)
+        if window < 16:
+            raise ValueError(f"window must be >= 16 pixels; got {window}")
+        stride = window // 2 if stride is None else stride
+        if not 0 < stride <= window:
+            raise ValueError(f"stride must lie in (0, window={window}]; got {stride}")
+        rows, cols = phase.shape
+        win_r, win_c = min(window, rows), min(window, cols)
+
+        def starts(n: int, w: int) -> list[int]:
+            last = n - w
+            return sorted({*range(0, last + 1, stride), last})
+
+        origins = [(r, c) for r in starts(rows, win_r) for c in starts(cols, win_c)]
+        total = np.zeros((rows, cols), dtype=np.float32)
+        count = np.zeros((rows, cols), dtype=np.float32)
+        window_probs = np.empty(len(origins), dtype=np.float32)
+        scale_r, scale_c = win_r / self.image_size, win_c / self.image_size
+        boxes: list[Box] = []
+        bar = tqdm(total=len(origins), desc="scan", unit="window", disable=not progress)
+        for start in range(0, len(origins), batch_size):
+            chunk = origins[start : start + batch_size]
+            images = []
+            for r, c in chunk:
+                tile = phase[r : r + win_r, c : c + win_c]
+                images.append(
+                    _render(tile, kind, self.image_size) if np.isfinite(tile).any() else None
+                )
+            valid = [i for i, im in enumerate(images) if im is not None]
+            probs = torch.zeros(len(chunk))
+            maps = None
+            if valid:
+                p, attentions = self._forward([images[i] for i in valid])
+                probs[valid] = p[:, self.positive_index]
+                maps = self._maps(attentions, method, head_fusion, None)  # (V, S, S)
+            for k, (r, c) in enumerate(chunk):
+                prob = float(probs[k])
+                window_probs[start + k] = prob
+                total[r : r + win_r, c : c + win_c] += prob
+                count[r : r + win_r, c : c + win_c] += 1.0
+                if maps is not None and k in valid and prob >= min_probability:
+                    for b in boxes_from_map(maps[valid.index(k)], threshold=threshold):
+                        boxes.append(
+                            Box(
+                                c + math.floor(b.x_min * scale_c),
+                                r + math.floor(b.y_min * scale_r),
+                                c + math.ceil(b.x_max * scale_c),
+                                r + math.ceil(b.y_max * scale_r),
+                                b.score * prob,
+                            )
+                        )
+            bar.update(len(chunk))
+        bar.close()
+        merged = merge_boxes(boxes)
+        map_boxes = None
+        if geotransform is not None:
+            map_boxes = boxes_to_map_coordinates(merged, geotransform, image_shape=(rows, cols))
+        return ScanResult(
+            probability=total / np.maximum(count, 1.0),
+            window_origins=origins,
+            window_probabilities=window_probs,
+            boxes=merged,
+            map_boxes=map_boxes,
+            window=window,
+            geotransform=geotransform,
+        )
+
+
+def _colormap(values: np.ndarray, name: str = "inferno") -> np.ndarray:
+    """uint8 RGB ``(..., 3)`` of values in [0, 1] through a matplotlib colormap."""
+    from matplotlib import colormaps
+
+    rgba = colormaps[name](np.clip(values, 0.0, 1.0))  # (..., 4)
+    return (rgba[..., :3] * 255).astype(np.uint8)
+
+
+def draw_overlay(image: Any, heatmap: np.ndarray, boxes: Sequence[Box], *, alpha: float = 0.45):
+    """Blend a [0, 1] heatmap (colormap ``inferno``) over an RGB image and draw the boxes.
+
+    ``heatmap`` is resampled to the image size if needed; boxes are in image pixels.
+    """
+    from PIL import Image, ImageDraw
+
+    base = image.convert("RGB")
+    heat = Image.fromarray(_colormap(np.asarray(heatmap, dtype=np.float32)))
+    if heat.size != base.size:
+        heat = heat.resize(base.size, Image.Resampling.BILINEAR)
+    out = Image.blend(base, heat, alpha)
+    draw = ImageDraw.Draw(out)
+    for rank, b in enumerate(boxes):
+        colour = (0, 255, 0) if rank == 0 else (0, 200, 255)
+        draw.rectangle([b.x_min, b.y_min, b.x_max - 1, b.y_max - 1], outline=colour, width=2)
+        draw.text((b.x_min + 3, b.y_min + 2), f"{b.score:.2f}", fill=colour)
+    return out
+
+
+def head_map_gallery(
+    head_maps: np.ndarray, *, layer: int = -1, size: int = 112
+) -> list[tuple[Any, str]]:
+    """Per-head maps of one layer as ``(PIL image, caption)`` pairs (each head normalised)."""
+    from PIL import Image
+
+    maps = np.asarray(head_maps)  # (L, H, g, g)
+    num_layers = maps.shape[0]
+    index = layer % num_layers
+    norm = normalise_map(maps[index])  # (H, g, g)
+    return [
+        (
+            Image.fromarray(_colormap(norm[h])).resize((size, size), Image.Resampling.NEAREST),
+            f"layer {index + 1}, head {h + 1}",
+        )
+        for h in range(norm.shape[0])
+    ]
