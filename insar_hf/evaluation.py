@@ -1,0 +1,400 @@
+"""Metrics, breakdowns and figures for a trained detector.
+
+* :func:`compute_metrics` is the ``Trainer`` hook (scalars only, logged each epoch).
+* :func:`evaluate_model` runs a model over a dataset split and writes, into one folder,
+  ``metrics.json``, ``confusion_matrix.png``, ``detection_vs_magnitude.png`` and (given a
+  ``Trainer`` log history) ``training_curves.png``.
+
+The numbers come from our ``evaluate`` module ``insar_hf/metrics/detection`` (scikit-learn
+inside), loaded offline by path. ``metrics.json`` layout::
+
+    {"split": ..., "dataset": ..., "num_samples": N,
+     "overall": {"accuracy", "precision", "recall", "f1", "roc_auc", "confusion_matrix", "n"},
+     "by_kind": {"wrapped": {...}, "unwrapped": {...}},     # same keys as "overall"
+     "by_sensor": {"sentinel1": {...}, ...},
+     "detection_vs_magnitude": [{"mw_min", "mw_max", "n", "detected", "detection_rate"}, ...],
+     "false_positive_rate": FP / (FP + TN),
+     <name>: {...}}                                         # one entry per extra-metrics hook
+
+Undefined values (ROC-AUC with one class, a rate over zero samples) are ``null``.
+
+Extra metrics (attention localisation, issue 6): :func:`extra_metrics` calls every function
+registered with :func:`register_extra_metrics` and, if :mod:`insar_hf.attention` defines
+``localisation_metrics(context: ExtraMetricsContext) -> dict``, that one too (under
+``"attention"``); each result is stored under its name in ``metrics.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+METRIC_PATH = Path(__file__).parent / "metrics" / "detection"
+"""Folder of our ``evaluate`` module; ``evaluate.load(str(METRIC_PATH))`` works offline."""
+
+MW_BIN_EDGES = (4.5, 5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0)
+"""Moment-magnitude bin edges of the detection-rate table, half-open ``[lo, hi)``."""
+
+SCALAR_KEYS = ("accuracy", "precision", "recall", "f1", "roc_auc")
+
+METRICS_FILE = "metrics.json"
+CONFUSION_FIGURE = "confusion_matrix.png"
+CURVES_FIGURE = "training_curves.png"
+MAGNITUDE_FIGURE = "detection_vs_magnitude.png"
+
+
+@lru_cache(maxsize=1)
+def load_detection_metric():
+    """Our detection metric as an ``evaluate.EvaluationModule`` (offline, by path)."""
+    import evaluate
+
+    return evaluate.load(str(METRIC_PATH))
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of logits, shape (N, C) -> (N, C), float64."""
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def detection_metrics(
+    labels: Sequence[int], predictions: Sequence[int], scores: Sequence[float] | None = None
+) -> dict[str, Any]:
+    """Accuracy, precision, recall, F1, ROC-AUC, confusion matrix and n of one set of samples."""
+    return load_detection_metric().compute(
+        predictions=np.asarray(predictions, np.int32).tolist(),
+        references=np.asarray(labels, np.int32).tolist(),
+        scores=None if scores is None else np.asarray(scores, np.float64).tolist(),
+    )
+
+
+def compute_metrics(eval_pred) -> dict[str, float]:
+    """``Trainer(compute_metrics=...)``: scalar metrics of a binary classifier's logits.
+
+    ``eval_pred.predictions`` are logits (N, 2); ``eval_pred.label_ids`` labels (N,). Returns
+    accuracy, precision, recall, f1, roc_auc and the confusion counts tn, fp, fn, tp.
+    """
+    logits, labels = eval_pred.predictions, eval_pred.label_ids
+    if isinstance(logits, tuple):  # models that also return hidden states / attentions
+        logits = logits[0]
+    probs = softmax(logits)
+    m = detection_metrics(labels, probs.argmax(-1), probs[:, 1])
+    (tn, fp), (fn, tp) = m["confusion_matrix"]
+    out = {k: float(m[k]) for k in SCALAR_KEYS}
+    out.update(tn=float(tn), fp=float(fp), fn=float(fn), tp=float(tp))
+    return out
+
+
+def breakdown(
+    labels: Sequence[int],
+    predictions: Sequence[int],
+    scores: Sequence[float] | None,
+    groups: Sequence[Any],
+) -> dict[str, dict[str, Any]]:
+    """:func:`detection_metrics` of each group of samples, keyed by ``str(group)`` (sorted)."""
+    labels, predictions, groups = np.asarray(labels), np.asarray(predictions), np.asarray(groups)
+    scores = None if scores is None else np.asarray(scores)
+    out = {}
+    for g in sorted(set(groups.tolist()), key=str):
+        sel = groups == g
+        out[str(g)] = detection_metrics(
+            labels[sel], predictions[sel], None if scores is None else scores[sel]
+        )
+    return out
+
+
+def detection_vs_magnitude(
+    labels: Sequence[int],
+    predictions: Sequence[int],
+    mw: Sequence[float],
+    *,
+    edges: Sequence[float] = MW_BIN_EDGES,
+) -> list[dict[str, Any]]:
+    """Detection rate (recall) of the earthquake samples in magnitude bins ``[lo, hi)``.
+
+    Negatives (``label == 0``) and samples with a non-finite ``mw`` are ignored. The detection
+    rate of an empty bin is ``None``.
+    """
+    labels, predictions = np.asarray(labels), np.asarray(predictions)
+    mw = np.asarray(mw, dtype=np.float64)
+    pos = (labels == 1) & np.isfinite(mw)
+    rows = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        sel = pos & (mw >= lo) & (mw < hi)
+        n, detected = int(sel.sum()), int((predictions[sel] == 1).sum())
+        rows.append(
+            dict(
+                mw_min=float(lo),
+                mw_max=float(hi),
+                n=n,
+                detected=detected,
+                detection_rate=detected / n if n else None,
+            )
+        )
+    return rows
+
+
+def summarise(
+    labels: Sequence[int],
+    logits: np.ndarray,
+    *,
+    kinds: Sequence[str] | None = None,
+    sensors: Sequence[str] | None = None,
+    mw: Sequence[float] | None = None,
+) -> dict[str, Any]:
+    """Overall metrics and the breakdowns by kind, sensor and magnitude bin."""
+    labels = np.asarray(labels)
+    probs = softmax(logits)
+    preds, scores = probs.argmax(-1), probs[:, 1]
+    overall = detection_metrics(labels, preds, scores)
+    (tn, fp), _ = overall["confusion_matrix"]
+    out: dict[str, Any] = {"num_samples": int(labels.size), "overall": overall}
+    if kinds is not None:
+        out["by_kind"] = breakdown(labels, preds, scores, kinds)
+    if sensors is not None:
+        out["by_sensor"] = breakdown(labels, preds, scores, sensors)
+    if mw is not None:
+        out["detection_vs_magnitude"] = detection_vs_magnitude(labels, preds, mw)
+    out["false_positive_rate"] = fp / (fp + tn) if fp + tn else None
+    return out
+
+
+# --- extra metrics hook (attention localisation, issue 6) -------------------------------------
+
+
+@dataclass
+class ExtraMetricsContext:
+    """What an extra-metrics function gets: the model, the evaluated split and our outputs.
+
+    ``dataset`` is the raw split (all columns: ``image``, ``label``, ``kind``,
+    ``deformation_bbox``, ``deformation_mask``, metadata), in the order of ``logits``.
+    """
+
+    model: Any
+    dataset: Any
+    logits: np.ndarray  # (N, num_labels)
+    labels: np.ndarray  # (N,)
+    batch_size: int = 32
+
+
+ExtraMetricsFn = Callable[[ExtraMetricsContext], Mapping[str, Any]]
+EXTRA_METRICS: dict[str, ExtraMetricsFn] = {}
+
+
+def register_extra_metrics(name: str, fn: ExtraMetricsFn) -> None:
+    """Add ``fn`` to :func:`extra_metrics`; its result lands in ``metrics.json[name]``."""
+    reserved = {"split", "dataset", "num_samples", "overall", "by_kind", "by_sensor"}
+    if name in reserved or name in {"detection_vs_magnitude", "false_positive_rate"}:
+        raise ValueError(f"extra-metrics name {name!r} is reserved; choose another one")
+    EXTRA_METRICS[name] = fn
+
+
+def extra_metrics(context: ExtraMetricsContext) -> dict[str, Any]:
+    """Run the registered extra-metrics functions and ``attention.localisation_metrics``."""
+    fns = dict(EXTRA_METRICS)
+    try:
+        from insar_hf import attention
+    except ImportError:  # pragma: no cover - attention is part of the package
+        attention = None
+    if attention is not None and callable(getattr(attention, "localisation_metrics", None)):
+        fns.setdefault("attention", attention.localisation_metrics)
+    return {name: dict(fn(context)) for name, fn in fns.items()}
+
+
+# --- running a model over a split -------------------------------------------------------------
+
+
+def predict_logits(model, dataset, *, batch_size: int = 32) -> tuple[np.ndarray, dict[str, list]]:
+    """Logits of every sample of ``dataset`` (map-style or streaming) and its label metadata.
+
+    Returns
+    -------
+    logits : ndarray
+        Shape (N, num_labels), float32.
+    columns : dict
+        ``label``, and where present ``kind`` (names), ``sensor`` and ``mw``, each a list of N.
+    """
+    import torch
+
+    from insar_hf.modeling import pixel_values_from_images
+
+    features = getattr(dataset, "features", None) or {}
+    kind_feature = features.get("kind")
+    wanted = [c for c in ("label", "kind", "sensor", "mw") if c in features]
+    device = next(model.parameters()).device
+    model.eval()
+    logits, columns = [], {c: [] for c in wanted}
+    with torch.inference_mode():
+        for batch in dataset.iter(batch_size=batch_size):
+            x = pixel_values_from_images(batch["image"]).to(device)  # (B, 3, 224, 224)
+            logits.append(model(pixel_values=x).logits.float().cpu().numpy())  # (B, C)
+            for c in wanted:
+                columns[c].extend(batch[c])
+    if "kind" in columns and hasattr(kind_feature, "int2str"):
+        columns["kind"] = [kind_feature.int2str(int(k)) for k in columns["kind"]]
+    n_labels = model.config.num_labels
+    return (np.concatenate(logits) if logits else np.zeros((0, n_labels), np.float32)), columns
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return None if not math.isfinite(float(value)) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def evaluate_model(
+    model,
+    dataset,
+    output_dir: str | Path,
+    *,
+    split: str = "test",
+    dataset_name: str | None = None,
+    batch_size: int = 32,
+    log_history: Sequence[Mapping[str, Any]] | None = None,
+    extra: Callable[[ExtraMetricsContext], Mapping[str, Any]] | None = extra_metrics,
+) -> dict[str, Any]:
+    """Evaluate ``model`` on ``dataset`` and write ``metrics.json`` and the figures.
+
+    Parameters
+    ----------
+    model
+        A ``ViTForImageClassification`` (any device).
+    dataset
+        One split with the columns of docs/ARCHITECTURE.md (``image``, ``label``; ``kind``,
+        ``sensor``, ``mw`` give the breakdowns); map-style or streaming.
+    output_dir
+        Folder for ``metrics.json``, ``confusion_matrix.png``, ``detection_vs_magnitude.png``
+        and, with ``log_history``, ``training_curves.png``.
+    log_history
+        ``trainer.state.log_history`` for the training curves.
+    extra
+        Extra-metrics hook (default :func:`extra_metrics`); ``None`` to skip.
+
+    Returns
+    -------
+    dict
+        The content of ``metrics.json``.
+    """
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    logits, cols = predict_logits(model, dataset, batch_size=batch_size)
+    if len(logits) == 0:
+        raise ValueError(f"the {split!r} split is empty; nothing to evaluate")
+    labels = np.asarray(cols["label"])
+    metrics: dict[str, Any] = {"split": split, "dataset": dataset_name}
+    metrics.update(
+        summarise(
+            labels, logits, kinds=cols.get("kind"), sensors=cols.get("sensor"), mw=cols.get("mw")
+        )
+    )
+    if extra is not None:
+        context = ExtraMetricsContext(model, dataset, logits, labels, batch_size)
+        metrics.update(extra(context))
+    metrics = _json_safe(metrics)
+    id2label = model.config.id2label
+    names = [id2label[i] for i in sorted(id2label)]
+    plot_confusion_matrix(
+        metrics["overall"]["confusion_matrix"], names, output_dir / CONFUSION_FIGURE
+    )
+    if "detection_vs_magnitude" in metrics:
+        plot_detection_vs_magnitude(
+            metrics["detection_vs_magnitude"], output_dir / MAGNITUDE_FIGURE
+        )
+    if log_history:
+        plot_training_curves(log_history, output_dir / CURVES_FIGURE)
+    tmp = output_dir / (METRICS_FILE + ".tmp")
+    tmp.write_text(json.dumps(metrics, indent=2, allow_nan=False) + "\n")
+    tmp.replace(output_dir / METRICS_FILE)
+    return metrics
+
+
+# --- figures ----------------------------------------------------------------------------------
+
+
+def _figure():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_confusion_matrix(cm: Sequence[Sequence[int]], names: Sequence[str], path: Path) -> None:
+    """Counts with row-normalised shading; rows = truth, columns = prediction."""
+    plt = _figure()
+    cm = np.asarray(cm, dtype=np.int64)
+    rates = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(4.2, 3.6), dpi=120)
+    ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+    for (i, j), n in np.ndenumerate(cm):
+        colour = "white" if rates[i, j] > 0.5 else "black"
+        ax.text(j, i, f"{n}\n({rates[i, j]:.0%})", ha="center", va="center", color=colour)
+    ax.set_xticks(range(len(names)), names)
+    ax.set_yticks(range(len(names)), names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title("Confusion matrix (test)")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_detection_vs_magnitude(rows: Sequence[Mapping[str, Any]], path: Path) -> None:
+    """Detection rate of earthquake samples per Mw bin, with the sample count per bar."""
+    plt = _figure()
+    fig, ax = plt.subplots(figsize=(5.5, 3.6), dpi=120)
+    centres = [(r["mw_min"] + r["mw_max"]) / 2 for r in rows]
+    width = min((r["mw_max"] - r["mw_min"] for r in rows), default=0.5) * 0.85
+    rates = [r["detection_rate"] if r["detection_rate"] is not None else 0.0 for r in rows]
+    ax.bar(centres, rates, width=width, color="tab:red", alpha=0.8)
+    for x, r, rate in zip(centres, rows, rates):
+        ax.text(x, rate + 0.02, f"n={r['n']}", ha="center", fontsize=7)
+    ax.set_ylim(0, 1.1)
+    ax.set_xlabel("moment magnitude Mw")
+    ax.set_ylabel("detection rate (recall)")
+    ax.set_title("Detection against magnitude (test)")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_training_curves(log_history: Sequence[Mapping[str, Any]], path: Path) -> None:
+    """Loss (train, eval) and eval accuracy / F1 against epoch from a Trainer log history."""
+    plt = _figure()
+    train = [(h["epoch"], h["loss"]) for h in log_history if "loss" in h and "epoch" in h]
+    evals = [h for h in log_history if "eval_loss" in h and "epoch" in h]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.4), dpi=120)
+    if train:
+        ax1.plot(*zip(*train), label="train", color="tab:blue")
+    if evals:
+        ax1.plot([h["epoch"] for h in evals], [h["eval_loss"] for h in evals], "o-", label="eval")
+        for key in ("eval_accuracy", "eval_f1"):
+            pts = [(h["epoch"], h[key]) for h in evals if key in h]
+            if pts:
+                ax2.plot(*zip(*pts), "o-", label=key.removeprefix("eval_"))
+    ax1.set_xlabel("epoch")
+    ax1.set_ylabel("cross-entropy loss")
+    ax1.legend()
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("validation score")
+    ax2.set_ylim(0, 1.05)
+    ax2.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
