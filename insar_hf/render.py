@@ -32,7 +32,8 @@ Encoding (channels R, G, B; every channel in 0..255)
     The median over valid pixels is removed first (an unwrapped field has an arbitrary
     reference), giving ``d``.  ``R = clip((d - p1) / (p99 - p1), 0, 1)`` with ``p1, p99`` the
     1st / 99th percentiles of ``d`` (the robust per-image *shape*; 0.5 everywhere for a flat
-    field), ``G = 0.5 + 0.5 * tanh(d / UNWRAPPED_SCALE_RAD)`` (the *absolute amplitude*,
+    field; the median and percentiles are nearest-rank, over a regular subsample of at most
+    8192 valid pixels), ``G = 0.5 + 0.5 * tanh(d / UNWRAPPED_SCALE_RAD)`` (the *absolute amplitude*,
     compressed: two fringes, ``4 pi`` rad, map to ``tanh(1)``), ``B = 1``.
 no data
     ``R = G = B = 0`` (black).  Valid pixels always have ``B = 255``, so the blue channel is the
@@ -60,6 +61,7 @@ VALID_FRACTION = 0.5
 """An output pixel is valid when at least this fraction of its area is valid input."""
 
 _FITS = ("pad", "stretch")
+_QUANTILE_SAMPLES = 8192
 
 
 def _kind_name(kind: str | int) -> str:
@@ -139,8 +141,27 @@ def resample_field(field_rad: np.ndarray, kind: str | int, *, size: int = IMAGE_
     return np.where(weight >= VALID_FRACTION * area * (1.0 - 1e-9), out, np.nan)
 
 
-def _to_uint8(value: np.ndarray) -> np.ndarray:
-    return np.rint(np.clip(value, 0.0, 1.0) * 255.0).astype(np.uint8)
+def _to_uint8(signed: np.ndarray) -> np.ndarray:
+    """``round(255 * clip((1 + signed) / 2, 0, 1))`` as uint8, for ``signed`` in [-1, 1]."""
+    value = np.clip(signed, -1.0, 1.0)
+    value *= 127.5
+    value += 127.5
+    return np.rint(value, out=value).astype(np.uint8)
+
+
+def _robust_levels(values: np.ndarray) -> tuple[float, float, float]:
+    """Nearest-rank 1st, 50th and 99th percentiles of ``values`` (1-D).
+
+    Above ``_QUANTILE_SAMPLES`` values they are taken from a regular subsample (every k-th
+    value), which moves them by far less than the uint8 quantisation and is 5-10 times faster
+    than exact percentiles of a full 224 x 224 field.
+    """
+    if values.size > _QUANTILE_SAMPLES:
+        values = values[:: values.size // _QUANTILE_SAMPLES]
+    n = values.size
+    ranks = [round(0.01 * (n - 1)), round(0.5 * (n - 1)), round(0.99 * (n - 1))]
+    levels = np.partition(values, ranks)[ranks]
+    return float(levels[0]), float(levels[1]), float(levels[2])
 
 
 def render_array(
@@ -183,6 +204,10 @@ def render_array(
     if int(size) != size or size < 1:
         raise ValueError(f"size must be a positive integer number of pixels, got {size!r}")
     field = np.asarray(field_rad)
+    if not (np.issubdtype(field.dtype, np.floating) or np.issubdtype(field.dtype, np.integer)):
+        raise ValueError(
+            f"field_rad must hold real phase values in radians, got dtype {field.dtype}"
+        )
     if field.ndim != 2:
         raise ValueError(
             f"field_rad must be a 2-D (rows, cols) phase array, got shape {field.shape}; "
@@ -193,25 +218,37 @@ def render_array(
             f"field_rad (shape {field.shape}) has no valid (finite) pixel; "
             "an interferogram needs at least one to be rendered"
         )
+    if field.dtype != np.float32:
+        field = field.astype(np.float64)
     if fit == "pad":
-        field = _pad_to_square(np.asarray(field, dtype=np.float64))
-    phase = resample_field(field, kind, size=size)  # (size, size) float64, NaN = no data
-    valid = np.isfinite(phase)
-    image = np.zeros((size, size, 3), dtype=np.uint8)  # no data stays (0, 0, 0)
-    if not valid.any():
-        return image
-    values = phase[valid]
-    if kind == "wrapped":
-        image[valid, 0] = _to_uint8(0.5 + 0.5 * np.sin(values))
-        image[valid, 1] = _to_uint8(0.5 + 0.5 * np.cos(values))
+        field = _pad_to_square(field)
+    if field.shape == (size, size):
+        phase = field.astype(np.float32, copy=False)  # already canonical: no resampling
     else:
-        p1, p50, p99 = np.percentile(values, [1.0, 50.0, 99.0])
-        d = values - p50
-        span = p99 - p1
-        shape = (d - (p1 - p50)) / span if span > 0 else np.full_like(d, 0.5)
-        image[valid, 0] = _to_uint8(shape)
-        image[valid, 1] = _to_uint8(0.5 + 0.5 * np.tanh(d / UNWRAPPED_SCALE_RAD))
-    image[valid, 2] = 255
+        phase = resample_field(field, kind, size=size).astype(np.float32)
+    valid = np.isfinite(phase)  # (size, size)
+    if not valid.any():
+        return np.zeros((size, size, 3), dtype=np.uint8)
+    # Work on whole float32 planes (no-data filled with 0 and zeroed at the end): boolean
+    # fancy indexing of every channel costs more than the encoding itself.
+    phase = np.where(valid, phase, np.float32(0.0))
+    if kind == "wrapped":
+        red = np.sin(phase)
+        green = np.cos(phase)
+    else:
+        p1, p50, p99 = _robust_levels(phase[valid])
+        span = float(p99 - p1)
+        phase -= np.float32(p50)  # median removed
+        if span > 0:
+            red = (phase - np.float32(p1 - p50)) * np.float32(2.0 / span) - np.float32(1.0)
+        else:
+            red = np.zeros_like(phase)  # a flat field: shape channel 0.5 everywhere
+        green = np.tanh(phase * np.float32(1.0 / UNWRAPPED_SCALE_RAD))
+    image = np.empty((size, size, 3), dtype=np.uint8)
+    image[..., 0] = _to_uint8(red)
+    image[..., 1] = _to_uint8(green)
+    image[..., 2] = 255
+    image *= valid[..., None]  # no data -> (0, 0, 0)
     return image
 
 

@@ -1,0 +1,289 @@
+import math
+
+import numpy as np
+import pytest
+
+from insar_hf.physics.los import SENSORS, los_unit_vector
+from insar_hf.physics.okada import okada_surface_displacement
+from insar_hf.synth import (
+    METADATA_FIELDS,
+    SPLITS,
+    SceneConfig,
+    _draw_mw,
+    bbox_from_mask,
+    sample_scene,
+    scene_seed_sequence,
+)
+
+TINY = SceneConfig(image_size_px=64, min_visible_pixels=10)
+
+
+def _scenes(n, config=TINY, start=0):
+    return [
+        sample_scene(scene_seed_sequence(7, "train", i), config) for i in range(start, start + n)
+    ]
+
+
+@pytest.fixture(scope="module")
+def scenes():
+    return _scenes(24)
+
+
+@pytest.fixture(scope="module")
+def positive():
+    return sample_scene(3, TINY.replace(positive_fraction=1.0, okada_stride_px=1))
+
+
+def test_same_seed_gives_bit_identical_scene():
+    a, b = sample_scene(11, TINY), sample_scene(11, TINY)
+    for name in (
+        "los_m",
+        "eq_los_m",
+        "unwrapped_rad",
+        "wrapped_rad",
+        "coherence",
+        "deformation_mask",
+    ):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert a.metadata.keys() == b.metadata.keys()
+    assert all(
+        a.metadata[k] == b.metadata[k] or (a.metadata[k] != a.metadata[k]) for k in a.metadata
+    )
+
+
+def test_reusing_one_seed_sequence_object_gives_the_same_scene():
+    ss = scene_seed_sequence(0, "validation", 5)
+    np.testing.assert_array_equal(sample_scene(ss, TINY).los_m, sample_scene(ss, TINY).los_m)
+
+
+def test_no_two_split_index_pairs_share_a_seed():
+    states = {
+        tuple(scene_seed_sequence(0, split, i).generate_state(4))
+        for split in SPLITS
+        for i in range(300)
+    }
+    assert len(states) == 3 * 300
+
+
+def test_splits_give_different_scenes():
+    a = sample_scene(scene_seed_sequence(0, "train", 0), TINY)
+    b = sample_scene(scene_seed_sequence(0, "test", 0), TINY)
+    assert not np.array_equal(a.coherence, b.coherence)
+
+
+def test_split_and_index_are_recorded():
+    m = sample_scene(scene_seed_sequence(9, "test", 17), TINY).metadata
+    assert (m["seed"], m["split"], m["index"], m["spawn_key"]) == (9, "test", 17, "2,17")
+
+
+def test_arrays_have_scene_shape_and_dtype(scenes):
+    s = scenes[0]
+    for name in ("los_m", "eq_los_m", "unwrapped_rad", "wrapped_rad", "coherence"):
+        assert getattr(s, name).shape == (64, 64) and getattr(s, name).dtype == np.float32
+    assert s.deformation_mask.dtype == bool and s.deformation_mask.shape == (64, 64)
+
+
+def test_default_scene_is_224_pixels():
+    assert sample_scene(0).wrapped_rad.shape == (224, 224)
+
+
+def test_wrapped_phase_lies_in_minus_pi_pi(scenes):
+    for s in scenes:
+        w = s.wrapped_rad[np.isfinite(s.wrapped_rad)]
+        assert w.min() >= -math.pi and w.max() < math.pi
+
+
+def test_wrapped_is_the_wrapped_unwrapped_phase(scenes):
+    for s in scenes:
+        ok = np.isfinite(s.unwrapped_rad)
+        d = np.angle(np.exp(1j * (s.wrapped_rad[ok] - s.unwrapped_rad[ok].astype(np.float64))))
+        assert np.abs(d).max() < 1e-4
+
+
+def test_nan_exactly_where_coherence_is_below_the_threshold(scenes):
+    for s in scenes:
+        no_data = s.coherence < s.metadata["no_data_threshold"]
+        np.testing.assert_array_equal(np.isnan(s.wrapped_rad), no_data)
+        np.testing.assert_array_equal(np.isnan(s.unwrapped_rad), no_data)
+        assert np.isfinite(s.los_m).all()
+
+
+def test_field_rad_is_the_phase_of_the_scene_kind(scenes):
+    for s in scenes:
+        expected = s.wrapped_rad if s.kind == "wrapped" else s.unwrapped_rad
+        assert s.field_rad is expected
+
+
+def test_label_one_means_enough_pixels_above_a_quarter_fringe(scenes):
+    for s in (s for s in scenes if s.label == 1):
+        phase = -4 * math.pi / s.metadata["wavelength_m"] * s.eq_los_m.astype(np.float64)
+        expected = (np.abs(phase) >= math.pi / 2 - 1e-5) & np.isfinite(s.wrapped_rad)
+        assert s.deformation_mask.sum() >= TINY.min_visible_pixels
+        assert not (s.deformation_mask & ~expected).any()
+        assert s.metadata["deformation_source"] == "earthquake"
+
+
+def test_label_zero_scenes_have_empty_mask_and_zero_box(scenes):
+    negatives = [s for s in scenes if s.label == 0]
+    assert negatives
+    for s in negatives:
+        assert not s.deformation_mask.any() and s.deformation_bbox == [0, 0, 0, 0]
+
+
+def test_negatives_without_source_carry_no_earthquake(scenes):
+    for s in (s for s in scenes if s.metadata["deformation_source"] == "none"):
+        assert not s.eq_los_m.any() and math.isnan(s.metadata["mw"])
+        assert s.metadata["mechanism"] == "none"
+
+
+def test_bbox_is_the_tight_half_open_box_of_the_mask():
+    mask = np.zeros((10, 12), bool)
+    mask[2:5, 3] = mask[4, 3:9] = True
+    assert bbox_from_mask(mask) == [3, 2, 9, 5]
+    assert bbox_from_mask(np.zeros((4, 4), bool)) == [0, 0, 0, 0]
+
+
+def test_scene_bbox_matches_its_mask(scenes):
+    for s in scenes:
+        assert s.deformation_bbox == bbox_from_mask(s.deformation_mask)
+
+
+def test_earthquake_part_equals_okada_los_projection(positive):
+    m = positive.metadata
+    assert positive.label == 1
+    pixel = m["pixel_m"]
+    # Okada's reference point lies W/2 cos(dip) up-dip of the epicentre (the centroid's
+    # surface projection); the dip direction is strike + 90 degrees.
+    az = math.radians(m["strike_deg"] + 90)
+    shift = 0.5 * m["width_m"] * math.cos(math.radians(m["dip_deg"]))
+    ref_e = m["epicentre_col_px"] * pixel - shift * math.sin(az)
+    ref_n = -m["epicentre_row_px"] * pixel - shift * math.cos(az)
+    rows, cols = np.array([0, 10, 31, 50, 63]), np.array([5, 40, 31, 2, 63])
+    e, n, u = okada_surface_displacement(
+        (cols + 0.5) * pixel - ref_e,
+        -(rows + 0.5) * pixel - ref_n,
+        strike_deg=m["strike_deg"],
+        dip_deg=m["dip_deg"],
+        rake_deg=m["rake_deg"],
+        slip_m=m["slip_m"],
+        length_m=m["length_m"],
+        width_m=m["width_m"],
+        top_depth_m=m["top_depth_m"],
+    )
+    ve, vn, vu = los_unit_vector(m["heading_deg"], m["incidence_deg"])
+    expected = -(e * ve + n * vn + u * vu)
+    np.testing.assert_allclose(positive.eq_los_m[rows, cols], expected, rtol=2e-3, atol=2e-5)
+
+
+def test_okada_stride_is_exact_on_nodes_and_close_between():
+    fine = sample_scene(3, TINY.replace(positive_fraction=1.0, okada_stride_px=1))
+    coarse = sample_scene(3, TINY.replace(positive_fraction=1.0, okada_stride_px=2))
+    np.testing.assert_allclose(coarse.eq_los_m[::2, ::2], fine.eq_los_m[::2, ::2], atol=1e-6)
+    scale = np.abs(fine.eq_los_m).max()
+    assert np.sqrt(np.mean((coarse.eq_los_m - fine.eq_los_m) ** 2)) < 0.05 * scale
+
+
+def test_nuisance_is_the_same_for_positive_and_negative_draws():
+    pos = sample_scene(5, TINY.replace(positive_fraction=1.0))
+    neg = sample_scene(5, TINY.replace(positive_fraction=0.0, hard_negative_fraction=0.0))
+    np.testing.assert_array_equal(pos.coherence, neg.coherence)
+    np.testing.assert_allclose(pos.los_m - pos.eq_los_m, neg.los_m, atol=1e-5)
+
+
+def test_positive_fraction_is_near_the_config_value():
+    labels = [s.label for s in _scenes(200, start=1000)]
+    assert abs(np.mean(labels) - TINY.positive_fraction) < 0.1
+
+
+def test_invisible_earthquake_is_labelled_zero_after_redraws():
+    config = TINY.replace(
+        positive_fraction=1.0,
+        mw_min=4.5,
+        mw_max=4.5,
+        top_depth_min_m=15_000.0,
+        top_depth_max_m=15_000.0,
+        pixel_spacing_min_m=400.0,
+        max_redraws=2,
+        sensor_weights=(("nisar_l", 1.0),),
+    )
+    s = sample_scene(0, config)
+    assert s.label == 0 and s.metadata["deformation_source"] == "earthquake_not_visible"
+    assert s.metadata["redraws"] == 2 and s.metadata["visible_pixels"] < 10
+    assert s.eq_los_m.any() and not s.deformation_mask.any()
+    assert s.metadata["mw"] == pytest.approx(4.5)
+
+
+def test_hard_negatives_are_label_zero_non_seismic_sources():
+    config = TINY.replace(positive_fraction=0.0, hard_negative_fraction=1.0)
+    sources = set()
+    for i in range(8):
+        s = sample_scene(i, config)
+        assert s.label == 0 and s.metadata["hard_negative"] and not s.eq_los_m.any()
+        assert not s.deformation_mask.any()
+        sources.add(s.metadata["deformation_source"])
+    assert sources == {"mogi", "subsidence"}
+
+
+def test_epicentre_lies_inside_the_margins(scenes):
+    lo, hi = 0.15 * 64, 0.85 * 64
+    for s in (s for s in scenes if s.label == 1):
+        assert lo <= s.metadata["epicentre_row_px"] <= hi
+        assert lo <= s.metadata["epicentre_col_px"] <= hi
+
+
+def test_metadata_has_every_field_with_its_type(scenes):
+    python_type = {"float32": float, "int64": int, "string": str, "bool": bool}
+    for s in scenes:
+        assert list(s.metadata) == list(METADATA_FIELDS)
+        for name, dtype in METADATA_FIELDS.items():
+            assert type(s.metadata[name]) is python_type[dtype], name
+        assert s.metadata["label"] == s.label and s.metadata["kind"] == s.kind
+
+
+def test_metadata_geometry_matches_the_sensor(scenes):
+    for s in scenes:
+        m = s.metadata
+        sensor = SENSORS[m["sensor"]]
+        assert m["wavelength_m"] == pytest.approx(sensor.wavelength_m)
+        assert sensor.incidence_min_deg <= m["incidence_deg"] <= sensor.incidence_max_deg
+        assert TINY.pixel_spacing_min_m <= m["pixel_m"] <= TINY.pixel_spacing_max_m * 1.0001
+
+
+def test_gutenberg_richter_magnitudes_follow_the_b_value():
+    config = SceneConfig(mw_min=5.0, mw_max=8.0, mw_distribution="gutenberg-richter")
+    rng = np.random.default_rng(0)
+    mw = np.array([_draw_mw(rng, config) for _ in range(20_000)])
+    expected = (10.0**-1 - 10.0**-3) / (1 - 10.0**-3)  # P(M >= 6) for b = 1 on [5, 8]
+    assert abs(np.mean(mw >= 6.0) - expected) < 0.01
+    assert mw.min() >= 5.0 and mw.max() <= 8.0
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"pixel_spacing_min_m": 500.0}, "pixel_spacing_min_m \\(500.0\\) must be finite and <="),
+        ({"positive_fraction": 1.5}, "positive_fraction must be a probability in \\[0, 1\\]"),
+        ({"sensor_weights": (("landsat", 1.0),)}, "sensor_weights: unknown name 'landsat'"),
+        ({"mechanism_weights": (("thrust", -1.0),)}, "weight of 'thrust' must be a finite"),
+        ({"mw_distribution": "normal"}, "mw_distribution must be 'uniform' or 'gutenberg-richter'"),
+        ({"image_size_px": 8}, "image_size_px must be an integer in \\[16, 4096\\]"),
+        ({"min_visible_pixels": 10_000, "image_size_px": 64}, "min_visible_pixels must be"),
+        ({"epicentre_margin_fraction": 0.5}, "epicentre_margin_fraction must be in \\[0, 0.5\\)"),
+        ({"mean_coherence_max": 1.2}, "mean coherence must lie in \\(0, 1\\]"),
+        ({"okada_stride_px": 0}, "okada_stride_px must be an integer in \\[1, 8\\]"),
+    ],
+)
+def test_config_validation_says_what_to_fix(changes, message):
+    with pytest.raises(ValueError, match=message):
+        SceneConfig(**changes)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "0", None])
+def test_bad_seed_raises(seed):
+    with pytest.raises(ValueError, match="seed must be an integer"):
+        sample_scene(seed, TINY)
+
+
+def test_unknown_split_raises():
+    with pytest.raises(ValueError, match="split must be one of"):
+        scene_seed_sequence(0, "dev", 0)
