@@ -17,11 +17,13 @@ import sys
 # name on the command line -> (module under insar_hf.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "preview": ("preview", "write a labelled grid of synthetic interferograms (PNG)"),
+    "build-real": ("build_real", "label real interferograms from a catalogue into a dataset"),
 }
 
 EPILOG = """\
 examples:
   insar-hf preview --n 16 --seed 0 --out preview.png
+  insar-hf build-real --products products/ --catalog comcat.csv --out real_ds
   insar-hf <command> --help      full options and examples for one command
 """
 

@@ -1,0 +1,270 @@
+"""End-to-end ``build-real``: products + catalogue -> dataset folder, report, grouped splits."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from real_fixtures import (
+    comcat_csv,
+    okada_los_m,
+    quiet_los_m,
+    write_binary,
+    write_hyp3,
+    write_licsar,
+)
+
+from insar_hf.real import CatalogError, LabelRules, ProductError, build_real_dataset
+from insar_hf.real.tiles import TileConfig
+
+SHAPE = (300, 300)
+TILES = TileConfig(tiles_per_event=2, negatives_per_product=1, kind="wrapped")
+
+
+def _lonlat(epsg, x, y):
+    from rasterio.warp import transform
+
+    (lon,), (lat,) = transform(f"EPSG:{epsg}", "EPSG:4326", [x], [y])
+    return round(lon, 6), round(lat, 6)
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    """Three events in three product families, two event-free pairs, one ambiguous, one broken."""
+    root = tmp_path_factory.mktemp("real")
+    products = root / "products"
+    rng = np.random.default_rng(0)
+    quake = okada_los_m(SHAPE, 100.0, (150.0, 150.0))
+    write_licsar(products / "licsar", "20230120", "20230213", quake)
+    write_licsar(products / "licsar", "20221201", "20221225", quiet_los_m(SHAPE, rng))
+    write_licsar(products / "licsar", "20230301", "20230325", quiet_los_m(SHAPE, rng))
+    broken = write_licsar(products / "licsar", "20230701", "20230713", quiet_los_m(SHAPE, rng))
+    unw = broken / "20230701_20230713.geo.unw.tif"
+    unw.write_bytes(unw.read_bytes()[:2000])
+    write_hyp3(products / "hyp3", "20230401", "20230413", okada_los_m(SHAPE, 80.0, (150.0, 150.0)))
+    write_binary(products / "bin", "20230501_20230513", quake)
+    write_binary(products / "bin", "20230601_20230613", quiet_los_m(SHAPE, rng))
+    hyp3_lon, hyp3_lat = _lonlat(32637, 300_000 + 150 * 80, 4_160_000 - 150 * 80)
+    bin_lon, bin_lat = _lonlat(32636, 500_000 + 150 * 100, 4_200_000 - 150 * 100)
+    events = [
+        {
+            "time": "2023-02-01T03:00:00Z",
+            "lat": 37.35,
+            "lon": 37.15,
+            "depth": 8,
+            "mag": 6.3,
+            "id": "ev1",
+        },
+        {
+            "time": "2023-03-10T03:00:00Z",
+            "lat": 37.35,
+            "lon": 37.15,
+            "depth": 8,
+            "mag": 4.5,
+            "id": "evamb",
+        },
+        {
+            "time": "2023-04-05T03:00:00Z",
+            "lat": hyp3_lat,
+            "lon": hyp3_lon,
+            "depth": 5,
+            "mag": 5.8,
+            "id": "ev2",
+        },
+        {
+            "time": "2023-05-05T03:00:00Z",
+            "lat": bin_lat,
+            "lon": bin_lon,
+            "depth": 12,
+            "mag": 6.0,
+            "id": "ev3",
+        },
+        {
+            "time": "2023-05-05T03:00:00Z",
+            "lat": 38.3,
+            "lon": 142.4,
+            "depth": 20,
+            "mag": 7.1,
+            "id": "far",
+        },
+    ]
+    catalog = comcat_csv(root / "comcat.csv", events)
+    return root, products, catalog
+
+
+@pytest.fixture(scope="module")
+def built(inputs):
+    root, products, catalog = inputs
+    out = root / "ds"
+    report = build_real_dataset(products, catalog, out, tiles=TILES, seed=0)
+    return out, report
+
+
+def _rows(out):
+    import pyarrow.parquet as pq
+
+    tables = {
+        p.name.split("-")[0]: pq.read_table(p).to_pylist()
+        for p in sorted((out / "data").glob("*.parquet"))
+    }
+    return tables
+
+
+def test_products_are_labelled_per_rules(built):
+    _, report = built
+    status = {p["name"]: p["status"] for p in report["products"]}
+    assert status["20230120_20230213"] == "positive" and status["20221201_20221225"] == "negative"
+    assert status["20230301_20230325"] == "ambiguous"
+    assert sorted(s for s in status.values()).count("positive") == 3
+
+
+def test_ambiguous_pair_is_listed_with_reason(built):
+    _, report = built
+    (entry,) = report["ambiguous"]
+    assert "20230301_20230325" in entry["path"] and "evamb M4.5" in entry["reasons"][0]
+
+
+def test_broken_product_is_skipped_and_named(built):
+    _, report = built
+    (entry,) = report["skipped_products"]
+    assert (
+        "20230701_20230713.geo.unw.tif" in entry["reason"]
+        and "not a readable raster" in entry["reason"]
+    )
+
+
+def test_no_event_is_in_two_splits(built):
+    out, _ = built
+    events = {
+        split: {r["event_id"] for r in rows if r["event_id"]} for split, rows in _rows(out).items()
+    }
+    assert set(events) == {"train", "validation", "test"}
+    assert all(events[a].isdisjoint(events[b]) for a in events for b in events if a < b)
+    assert set().union(*events.values()) == {"ev1", "ev2", "ev3"}
+
+
+def test_features_are_the_synthetic_columns_plus_real_fields(built):
+    from datasets import load_dataset
+
+    from insar_hf.data import dataset_features
+    from insar_hf.real.build import real_features
+
+    out, _ = built
+    ds = load_dataset(str(out))
+    assert ds["train"].features == real_features()
+    assert set(dataset_features(metadata_fields={})) <= set(ds["train"].features)
+
+
+def test_positive_tiles_carry_event_metadata_and_keep_the_epicentre_inside(built):
+    out, _ = built
+    positives = [r for rows in _rows(out).values() for r in rows if r["label"] == 1]
+    assert len(positives) == 6
+    for r in positives:
+        assert 0 <= r["epicentre_row_px"] < 224 and 0 <= r["epicentre_col_px"] < 224
+        # offsets are at most 0.25 of the 22.4 km side in each direction
+        assert r["distance_to_epicentre_km"] <= 0.25 * 22.4 * np.sqrt(2) + 0.2
+        assert r["event_mag"] > 5 and r["date1"] < r["date2"] and r["product"]
+
+
+def test_images_are_the_render_function_output(built):
+    import io
+
+    from PIL import Image
+
+    out, _ = built
+    row = _rows(out)["train"][0]
+    image = np.asarray(Image.open(io.BytesIO(row["image"]["bytes"])))
+    assert image.shape == (224, 224, 3) and image.dtype == np.uint8
+
+
+def test_card_and_report_are_written(built):
+    out, report = built
+    card = " ".join((out / "README.md").read_text().split())
+    assert (
+        "insar_hf real earthquake interferograms" in card
+        and "no event appears in two splits" in card
+    )
+    assert json.loads((out / "build_report.json").read_text())["tiles"] == report["tiles"]
+
+
+def test_existing_output_is_not_overwritten(inputs, built):
+    _, products, catalog = inputs
+    out, _ = built
+    with pytest.raises(FileExistsError, match="pass --overwrite"):
+        build_real_dataset(products, catalog, out, tiles=TILES)
+
+
+def test_catalogue_without_matches_fails_and_writes_nothing(inputs, tmp_path):
+    _, products, _ = inputs
+    catalog = comcat_csv(
+        tmp_path / "far.csv",
+        [
+            {
+                "time": "2023-02-01T03:00:00Z",
+                "lat": 38.3,
+                "lon": 142.4,
+                "depth": 20,
+                "mag": 7.1,
+                "id": "far",
+            }
+        ],
+    )
+    with pytest.raises(CatalogError, match="no event with magnitude >= 5.0"):
+        build_real_dataset(products, catalog, tmp_path / "ds", tiles=TILES)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["far.csv"]
+
+
+def test_folder_without_products_is_a_clear_error(tmp_path, inputs):
+    _, _, catalog = inputs
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ProductError, match="no product found"):
+        build_real_dataset(tmp_path / "empty", catalog, tmp_path / "ds")
+
+
+def test_all_nan_window_is_skipped_and_recorded(tmp_path):
+    from insar_hf.real import label_product, read_catalog, read_product
+    from insar_hf.real.tiles import make_tiles
+
+    los = okada_los_m(SHAPE, 100.0, (150.0, 150.0))
+    los[:, :] = np.nan
+    los[:5, :5] = 0.01  # a few valid pixels far from the epicentre
+    ifg = read_product(write_licsar(tmp_path, "20230120", "20230213", los))
+    events = read_catalog(
+        comcat_csv(
+            tmp_path / "c.csv",
+            [
+                {
+                    "time": "2023-02-01T03:00:00Z",
+                    "lat": 37.35,
+                    "lon": 37.15,
+                    "depth": 8,
+                    "mag": 6.3,
+                    "id": "ev1",
+                }
+            ],
+        )
+    ).events
+    tiles, skipped = make_tiles(
+        ifg, label_product(ifg, events, LabelRules()), TILES, np.random.default_rng(0)
+    )
+    assert tiles == [] and "no-data fraction 1.00 > --max-nodata-frac 0.5" in skipped[0]
+
+
+def test_cli_build_real_writes_dataset_and_reports_errors(inputs, tmp_path, capsys):
+    from insar_hf.cli import main
+
+    _, products, catalog = inputs
+    args = ["build-real", "--products", str(products), "--catalog", str(catalog)]
+    assert (
+        main(
+            [*args, "--out", str(tmp_path / "ds"), "--kind", "unwrapped", "--tiles-per-event", "1"]
+        )
+        == 0
+    )
+    assert "3 positive, 2 negative, 1 ambiguous, 1 skipped" in capsys.readouterr().out
+    assert (
+        main([*args, "--out", str(tmp_path / "ds2"), "--min-mag", "3", "--negative-max-mag", "4"])
+        == 2
+    )
+    assert "negative_max_mag (4.0) must not exceed min_mag (3.0)" in capsys.readouterr().err
