@@ -154,9 +154,27 @@ def test_fractal_dem_is_non_negative_with_the_requested_relief():
     np.testing.assert_allclose([dem.min(), dem.max()], [200.0, 1700.0], rtol=1e-5)
 
 
-def test_fractal_dem_has_the_requested_spectral_slope():
+def test_fractal_dem_has_the_requested_spectral_slope_below_its_cutoff():
     dem = atm.fractal_dem_m((224, 224), pixel_m=30.0, relief_m=800.0, rng=_rng(1), beta=3.2)
-    assert abs(atm.estimate_spectral_slope(dem, pixel_m=30.0) - 3.2) < 0.15
+    k_max = atm.DEFAULT_DEM_CUTOFF / 30.0
+    assert abs(atm.estimate_spectral_slope(dem, pixel_m=30.0, k_max=k_max) - 3.2) < 0.15
+
+
+def test_cutoff_removes_power_above_it_and_keeps_the_slope_below():
+    field = atm.power_law_field(
+        (224, 224), pixel_m=1.0, beta=8 / 3, rng=_rng(2), oversample=1.0, cutoff_cyc_per_px=0.2
+    )
+    spectrum = np.abs(np.fft.rfft2(field)) ** 2
+    k = np.hypot(np.fft.fftfreq(224)[:, None], np.fft.rfftfreq(224)[None, :])
+    assert spectrum[k > 0.2].sum() < 1e-10 * spectrum.sum()
+    assert abs(atm.estimate_spectral_slope(field, pixel_m=1.0, k_max=0.18) - 8 / 3) < 0.15
+
+
+def test_cutoff_field_is_reproducible_and_unit_normalised():
+    kwargs = {"pixel_m": 10.0, "beta": 3.5, "cutoff_cyc_per_px": 0.25}
+    a = atm.power_law_field((50, 70), rng=_rng(4), **kwargs)
+    assert np.array_equal(a, atm.power_law_field((50, 70), rng=_rng(4), **kwargs))
+    np.testing.assert_allclose([a.mean(), a.std()], [0.0, 1.0], atol=1e-6)
 
 
 def test_stratified_delay_is_linear_in_the_dem():
@@ -260,6 +278,7 @@ def test_orbital_ramp_direction_is_random_across_seeds():
         ({"shape": (10,)}, "shape must be two"),
         ({"rng": 3}, "rng must be a numpy.random.Generator"),
         ({"oversample": 0.5}, r"oversample must lie in \[1, 4\]"),
+        ({"cutoff_cyc_per_px": 0.7}, r"cutoff_cyc_per_px must lie in \(0, 0.5\]"),
     ],
 )
 def test_turbulent_delay_rejects_bad_arguments(kwargs, message):
