@@ -144,8 +144,7 @@ def build_model_card(
     )
     hp = config.get("hyperparameters") or {}
     hp_table = "\n".join(
-        ["| hyperparameter | value |", "|---|---|"]
-        + [f"| {k} | {_fmt(v)} |" for k, v in hp.items()]
+        ["| hyperparameter | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in hp.items()]
     )
     sections = [
         f"# {model_name}",
