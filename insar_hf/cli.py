@@ -18,12 +18,16 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "preview": ("preview", "write a labelled grid of synthetic interferograms (PNG)"),
     "build-real": ("build_real", "label real interferograms from a catalogue into a dataset"),
+    "predict": ("predict", "classify interferograms; attention boxes, --json, --overlay"),
+    "push-space": ("push_space", "upload the Gradio Space (space/) with a model id"),
 }
 
 EPILOG = """\
 examples:
   insar-hf preview --n 16 --seed 0 --out preview.png
   insar-hf build-real --products products/ --catalog comcat.csv --out real_ds
+  insar-hf predict scene.png --model runs/vit-micro --json --overlay overlay.png
+  insar-hf push-space --repo-id me/insar-quake-space --model me/insar-vit
   insar-hf <command> --help      full options and examples for one command
 """
 

@@ -101,9 +101,9 @@ class Prediction:
             "map_boxes": self.map_boxes,
         }
 
-    def overlay(self, *, alpha: float = 0.45) -> Any:
+    def overlay(self, *, alpha: float = 0.45, scale: int = 1) -> Any:
         """The input with the combined map as a colour overlay and the boxes drawn on it."""
-        return draw_overlay(self.image, self.combined_map, self.boxes, alpha=alpha)
+        return draw_overlay(self.image, self.combined_map, self.boxes, alpha=alpha, scale=scale)
 
 
 @dataclass
@@ -553,23 +553,37 @@ def _colormap(values: np.ndarray, name: str = "inferno") -> np.ndarray:
     return (rgba[..., :3] * 255).astype(np.uint8)
 
 
-def draw_overlay(image: Any, heatmap: np.ndarray, boxes: Sequence[Box], *, alpha: float = 0.45):
+def draw_overlay(
+    image: Any,
+    heatmap: np.ndarray,
+    boxes: Sequence[Box],
+    *,
+    alpha: float = 0.45,
+    scale: int = 1,
+):
     """Blend a [0, 1] heatmap (colormap ``inferno``) over an RGB image and draw the boxes.
 
-    ``heatmap`` is resampled to the image size if needed; boxes are in image pixels.
+    ``heatmap`` is resampled to the image size if needed; boxes are in image pixels. ``scale``
+    enlarges the result (nearest-neighbour image, bilinear map) so that boxes and their scores
+    stay legible.
     """
     from PIL import Image, ImageDraw
 
+    if scale < 1:
+        raise ValueError(f"scale must be a positive integer; got {scale}")
     base = image.convert("RGB")
+    size = (base.width * scale, base.height * scale)
+    base = base.resize(size, Image.Resampling.NEAREST)
     heat = Image.fromarray(_colormap(np.asarray(heatmap, dtype=np.float32)))
-    if heat.size != base.size:
-        heat = heat.resize(base.size, Image.Resampling.BILINEAR)
+    if heat.size != size:
+        heat = heat.resize(size, Image.Resampling.BILINEAR)
     out = Image.blend(base, heat, alpha)
     draw = ImageDraw.Draw(out)
     for rank, b in enumerate(boxes):
         colour = (0, 255, 0) if rank == 0 else (0, 200, 255)
-        draw.rectangle([b.x_min, b.y_min, b.x_max - 1, b.y_max - 1], outline=colour, width=2)
-        draw.text((b.x_min + 3, b.y_min + 2), f"{b.score:.2f}", fill=colour)
+        corners = [b.x_min * scale, b.y_min * scale, b.x_max * scale - 1, b.y_max * scale - 1]
+        draw.rectangle(corners, outline=colour, width=2)
+        draw.text((corners[0] + 3, corners[1] + 2), f"{b.score:.2f}", fill=colour)
     return out
 
 

@@ -183,6 +183,8 @@ def test_overlay_and_gallery_are_images_of_the_right_size(detector, phase):
     result = detector.predict(phase, kind="wrapped")
     overlay = draw_overlay(result.image, result.combined_map, result.boxes)
     assert overlay.size == (224, 224) and overlay.mode == "RGB"
+    big = result.overlay(scale=2)
+    assert big.size == (448, 448)
     gallery = head_map_gallery(result.head_maps, layer=0, size=56)
     assert [caption for _, caption in gallery][-1] == "layer 1, head 4"
     assert gallery[0][0].size == (56, 56)
@@ -193,3 +195,12 @@ def test_to_dict_is_json_serialisable(detector, phase):
 
     data = json.loads(json.dumps(detector.predict(phase, kind="wrapped").to_dict()))
     assert set(data) >= {"label", "probability", "probabilities", "boxes"}
+
+
+def test_overlay_draws_the_top_box_edges_on_its_half_open_bounds():
+    from insar_hf.attention import Box
+
+    image = Image.new("RGB", (64, 64), (0, 0, 255))
+    out = np.asarray(draw_overlay(image, np.zeros((64, 64)), [Box(10, 20, 30, 40, 1.0)], alpha=0.0))
+    assert tuple(out[36, 10]) == (0, 255, 0) and tuple(out[36, 29]) == (0, 255, 0)
+    assert tuple(out[36, 31]) == (0, 0, 255) and tuple(out[36, 20]) == (0, 0, 255)

@@ -1,0 +1,287 @@
+"""The Gradio Space (space/app.py) launched on 127.0.0.1, and its upload with push-space."""
+# ruff: noqa: F811  (pytest fixtures imported from hub_standin are redefined as arguments)
+
+import base64
+import importlib.util
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hub_standin import hub_standin  # noqa: F401
+from PIL import Image
+from test_detector import _save_tiny_vit
+
+from insar_hf.detector import Detector
+from insar_hf.render import render_interferogram
+
+SPACE_DIR = Path(__file__).resolve().parent.parent / "space"
+CHROMIUM = shutil.which("chromium") or (
+    "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
+)
+
+
+def _load_app():
+    spec = importlib.util.spec_from_file_location("space_app", SPACE_DIR / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _launch(demo, app):
+    demo.queue().launch(
+        server_name="127.0.0.1",
+        server_port=_free_port(),
+        prevent_thread_lock=True,
+        max_file_size=app.MAX_FILE_SIZE,
+        quiet=True,
+    )
+    return demo.local_url
+
+
+@pytest.fixture(scope="module")
+def space(tmp_path_factory):
+    root = tmp_path_factory.mktemp("space")
+    model_dir = _save_tiny_vit(root / "model")
+    examples = root / "examples"
+    examples.mkdir()
+    rows, cols = np.mgrid[0:224, 0:224]
+    phase = 0.003 * ((rows - 100.0) ** 2 + (cols - 60.0) ** 2)
+    render_interferogram(phase, "wrapped").save(examples / "ring_wrapped.png")
+    app = _load_app()
+    demo = app.build_demo(str(model_dir), examples_dir=examples)
+    url = _launch(demo, app)
+    yield {"url": url, "model": model_dir, "example": examples / "ring_wrapped.png", "app": app}
+    demo.close()
+
+
+def _client(url):
+    from gradio_client import Client
+
+    return Client(url, verbose=False)
+
+
+def test_prediction_through_gradio_client_matches_detector(space):
+    from gradio_client import handle_file
+
+    label, overlay, gallery, status = _client(space["url"]).predict(
+        handle_file(str(space["example"])), "wrapped", "rollout", "mean", 2, api_name="/analyse"
+    )
+    expected = Detector.from_pretrained(space["model"], device="cpu").predict(space["example"])
+    got = {c["label"]: c["confidence"] for c in label["confidences"]}
+    assert got == pytest.approx(expected.probabilities, abs=1e-4)
+    assert Image.open(overlay).size == (448, 448)  # shown at twice the model input
+    assert len(gallery) == 4  # one map per head of the chosen layer
+    assert f"P(earthquake) = {expected.probability:.3f}" in status
+
+
+def test_sixteen_bit_upload_gets_a_clear_message(space, tmp_path):
+    from gradio_client import handle_file
+
+    path = tmp_path / "deep.png"
+    Image.fromarray(np.full((64, 64), 40000, dtype=np.uint16)).save(path)
+    with pytest.raises(Exception, match="16-bit") as info:
+        _client(space["url"]).predict(
+            handle_file(str(path)), "wrapped", "rollout", "mean", 2, api_name="/analyse"
+        )
+    assert "Traceback" not in str(info.value)
+
+
+def test_file_that_is_not_an_image_gets_a_clear_message(space, tmp_path):
+    from gradio_client import handle_file
+
+    path = tmp_path / "fake.png"
+    path.write_bytes(b"this is not an image")
+    with pytest.raises(Exception, match="not a readable PNG/JPEG image"):
+        _client(space["url"]).predict(
+            handle_file(str(path)), "wrapped", "rollout", "mean", 2, api_name="/analyse"
+        )
+
+
+def test_app_without_model_explains_how_to_configure_one(monkeypatch, tmp_path):
+    from gradio_client import handle_file
+
+    monkeypatch.delenv("INSAR_HF_MODEL", raising=False)
+    app = _load_app()
+    monkeypatch.setattr(app, "HERE", tmp_path)
+    demo = app.build_demo(None, examples_dir=tmp_path)
+    url = _launch(demo, app)
+    try:
+        image = tmp_path / "x.png"
+        Image.new("RGB", (224, 224)).save(image)
+        with pytest.raises(Exception, match="INSAR_HF_MODEL"):
+            _client(url).predict(
+                handle_file(str(image)), "wrapped", "rollout", "mean", 1, api_name="/analyse"
+            )
+    finally:
+        demo.close()
+
+
+class _PipeBrowser:
+    """Headless chromium driven over the DevTools protocol on ``--remote-debugging-pipe``.
+
+    Messages are JSON objects separated by NUL bytes; the browser reads fd 3 and writes fd 4.
+    """
+
+    def __init__(self, flags: list[str]):
+        to_chrome_r, to_chrome_w = os.pipe()
+        from_chrome_r, from_chrome_w = os.pipe()
+
+        def child():
+            os.dup2(to_chrome_r, 3)
+            os.dup2(from_chrome_w, 4)
+
+        self.proc = subprocess.Popen(
+            [CHROMIUM, *flags, "--remote-debugging-pipe", "about:blank"],
+            pass_fds=(to_chrome_r, from_chrome_w, 3, 4),
+            preexec_fn=child,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(to_chrome_r)
+        os.close(from_chrome_w)
+        self.writer = os.fdopen(to_chrome_w, "wb", buffering=0)
+        self.reader = os.fdopen(from_chrome_r, "rb", buffering=0)
+        self.buffer = b""
+        self.last_id = 0
+
+    def send(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
+        self.last_id += 1
+        message = {"id": self.last_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        self.writer.write(json.dumps(message).encode() + b"\0")
+        while True:
+            while b"\0" not in self.buffer:
+                chunk = self.reader.read(1 << 16)
+                if not chunk:
+                    raise RuntimeError("chromium closed the DevTools pipe")
+                self.buffer += chunk
+            raw, self.buffer = self.buffer.split(b"\0", 1)
+            reply = json.loads(raw)
+            if reply.get("id") == self.last_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply["result"]
+
+    def open(self, url: str) -> str:
+        target = self.send("Target.createTarget", {"url": url})["targetId"]
+        return self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
+
+    def evaluate(self, session: str, expression: str):
+        result = self.send(
+            "Runtime.evaluate", {"expression": expression, "returnByValue": True}, session
+        )
+        return result["result"].get("value")
+
+    def wait_for(self, session: str, expression: str, timeout_s: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.evaluate(session, expression):
+                return True
+            time.sleep(0.25)
+        return False
+
+    def close(self):
+        try:
+            self.send("Browser.close")
+        except RuntimeError:
+            pass
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1280,1400",
+    ]
+    chrome = _PipeBrowser(flags)
+    yield chrome
+    chrome.close()
+
+
+VERDICT_SHOWN = "document.body.innerText.includes('P(earthquake) =')"
+
+
+def test_headless_chromium_clicks_an_example_and_saves_a_screenshot(space, browser, tmp_path):
+    name = space["example"].name
+    find = f"[...document.querySelectorAll('button')].find(b => b.innerText.includes('{name}'))"
+    session = browser.open(space["url"])
+    assert browser.wait_for(session, f"!!{find}"), "the example button never appeared"
+    browser.evaluate(session, f"{find}.click()")
+    assert browser.wait_for(session, VERDICT_SHOWN), "no verdict after clicking the example"
+    assert browser.evaluate(session, "document.querySelectorAll('img').length") >= 5
+    data = browser.send("Page.captureScreenshot", {"format": "png"}, session)["data"]
+    shot = tmp_path / "space.png"
+    shot.write_bytes(base64.b64decode(data))
+    with Image.open(shot) as image:
+        assert image.width >= 1000 and len(set(image.convert("L").getdata())) > 50
+    if os.environ.get("INSAR_HF_SCREENSHOT"):
+        shutil.copy(shot, os.environ["INSAR_HF_SCREENSHOT"])
+
+
+def test_example_query_parameter_runs_that_example_on_load(space, browser):
+    session = browser.open(f"{space['url'].rstrip('/')}/?example={space['example'].name}")
+    assert browser.wait_for(session, VERDICT_SHOWN)
+
+
+def test_stage_space_configures_the_model_and_bundles_the_package(tmp_path):
+    from huggingface_hub import SpaceCard
+
+    from insar_hf.commands.push_space import stage_space
+
+    out = stage_space(SPACE_DIR, tmp_path / "staged", model_id="org/vit", dataset_id="org/set")
+    assert (out / "model_id.txt").read_text() == "org/vit\n"
+    card = SpaceCard.load(out / "README.md")
+    assert card.data.models == ["org/vit"] and card.data.datasets == ["org/set"]
+    assert card.data.sdk == "gradio" and card.data.app_file == "app.py"
+    assert (out / "insar_hf" / "detector.py").is_file() and (out / "requirements.txt").is_file()
+    assert not list(out.rglob("__pycache__"))
+
+
+def test_stage_space_refuses_a_non_empty_folder(tmp_path):
+    from insar_hf.commands.push_space import stage_space
+
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("x")
+    with pytest.raises(FileExistsError, match="not empty"):
+        stage_space(SPACE_DIR, tmp_path / "full")
+
+
+def test_push_space_uploads_to_the_hub_standin(hub_standin, capsys):
+    from insar_hf.cli import main
+
+    assert main(["push-space", "--repo-id", "org/quake-space", "--model", "org/vit"]) == 0
+    files = hub_standin.files("org/quake-space", "space")
+    assert files["model_id.txt"] == b"org/vit\n"
+    assert files["app.py"] == (SPACE_DIR / "app.py").read_bytes()
+    assert "insar_hf/detector.py" in files
+    assert b"- org/vit" in files["README.md"]
+    assert capsys.readouterr().out.strip().endswith("org/quake-space")
