@@ -220,11 +220,15 @@ class SceneConfig:
         default=30, metadata={"help": "Redraws of an invisible earthquake before labelling 0."}
     )
     okada_stride_px: int = field(
-        default=2,
+        default=4,
         metadata={
-            "help": "Okada on every n-th pixel, bilinear in between (1 = every pixel); "
-            "error measured in benchmarks/bench_synth.py."
+            "help": "Okada on every n-th pixel, bilinear in between and refined where the "
+            "interpolation misses by more than okada_tolerance_rad (1 = every pixel)."
         },
+    )
+    okada_tolerance_rad: float = field(
+        default=0.05,
+        metadata={"help": "Largest phase error (rad) accepted at interpolation-cell centres."},
     )
     turbulence_rms_min_m: float = field(
         default=0.002, metadata={"help": "Turbulent delay RMS (m), log-uniform, min."}
@@ -336,6 +340,10 @@ class SceneConfig:
         need(
             is_int(self.okada_stride_px) and 1 <= self.okada_stride_px <= 8,
             f"okada_stride_px must be an integer in [1, 8], got {self.okada_stride_px!r}",
+        )
+        need(
+            self.okada_tolerance_rad > 0,
+            f"okada_tolerance_rad must be > 0 radians, got {self.okada_tolerance_rad}",
         )
         need(
             self.turbulence_rms_min_m > 0,
@@ -514,41 +522,83 @@ def _draw_mw(rng: np.random.Generator, config: SceneConfig) -> float:
 
 
 @lru_cache(maxsize=16)
-def _interp_matrix(size: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
-    """Node pixel indices and the ``(size, n_nodes)`` linear-interpolation matrix onto pixels."""
+def _interp_matrix(size: int, stride: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Node pixels, each pixel's cell and the ``(size, n_nodes)`` linear-interpolation matrix.
+
+    Nodes are every ``stride``-th pixel plus the last; cell ``a`` spans nodes ``a`` and
+    ``a + 1``; ``cell[p]`` is the cell whose interpolation gives pixel ``p``.
+    """
     nodes = np.arange(0, size, stride)
     if nodes[-1] != size - 1:
         nodes = np.append(nodes, size - 1)
     pix = np.arange(size, dtype=np.float64)
-    j = np.clip(np.searchsorted(nodes, pix, side="right") - 1, 0, nodes.size - 2)
-    t = (pix - nodes[j]) / (nodes[j + 1] - nodes[j])
+    cell = np.clip(np.searchsorted(nodes, pix, side="right") - 1, 0, nodes.size - 2)
+    t = (pix - nodes[cell]) / (nodes[cell + 1] - nodes[cell])
     matrix = np.zeros((size, nodes.size), dtype=np.float32)
-    matrix[np.arange(size), j] = 1.0 - t
-    matrix[np.arange(size), j + 1] = t
-    return nodes, matrix
+    matrix[np.arange(size), cell] = 1.0 - t
+    matrix[np.arange(size), cell + 1] = t
+    return nodes, cell, matrix
 
 
 def _los_on_grid(
-    func, size: int, pixel_m: float, stride: int, x0_m: float, y0_m: float, los_enu, **kw
+    func,
+    size: int,
+    pixel_m: float,
+    stride: int,
+    x0_m: float,
+    y0_m: float,
+    los_enu,
+    tolerance_m: float = 0.0,
+    **kw,
 ) -> np.ndarray:
     """LOS displacement (m) of ``func(x_m, y_m, **kw) -> (e, n, u)`` at the pixel centres.
 
     ``(x0_m, y0_m)`` is the source reference point in the image frame (x east from the west
-    edge, y north from the north edge, so y <= 0 inside the image).  With ``stride > 1`` the
-    function is evaluated on every ``stride``-th pixel (and the last) and the LOS projection is
-    bilinearly interpolated in between (projection and interpolation are both linear, so
-    projecting first is exact and interpolates one field instead of three); node pixels are
-    exact.  Returns shape ``(size, size)``, float32.
+    edge, y north from the north edge, so y <= 0 inside the image).  With ``stride = 1`` every
+    pixel is evaluated.  With ``stride > 1``:
+
+    1. ``func`` is evaluated on every ``stride``-th pixel (and the last), projected onto the LOS
+       and bilinearly interpolated in between (projection and interpolation are both linear,
+       so projecting first is exact and interpolates one field instead of three);
+    2. it is evaluated again at the centre pixel of every interpolation cell, where the
+       bilinear error of a smooth field is largest; cells whose centre misses by more than
+       ``tolerance_m``, and their 8 neighbours (a fault trace may clip a cell's corner), are
+       evaluated exactly at every pixel.
+
+    Node pixels and refined cells are exact; elsewhere the error is bounded by the centre
+    test (measured in ``benchmarks/bench_synth.py``).  Returns shape ``(size, size)``, float32.
     """
-    nodes, matrix = _interp_matrix(size, stride)
-    centres = (nodes + 0.5) * pixel_m  # (n,) metres from the west / north edge
-    x = (centres - x0_m)[None, :]  # (1, n) east of the reference point
-    y = (-centres - y0_m)[:, None]  # (n, 1) north of the reference point
-    x, y = np.broadcast_arrays(x, y)  # (n, n)
-    e, n, u = func(x, y, **kw)
-    los = np.asarray(los_mod.los_displacement_m(e, n, u, los_enu), dtype=np.float32)  # (n, n)
-    if stride > 1:
-        los = matrix @ los @ matrix.T  # (size, n) (n, n) (n, size) -> (size, size)
+
+    def los_at(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        x = (cols + 0.5) * pixel_m - x0_m  # east of the reference point
+        y = -(rows + 0.5) * pixel_m - y0_m  # north of the reference point
+        x, y = np.broadcast_arrays(x, y)
+        e, n, u = func(x, y, **kw)
+        return np.asarray(los_mod.los_displacement_m(e, n, u, los_enu), dtype=np.float32)
+
+    if stride == 1:
+        pix = np.arange(size)
+        return los_at(pix[:, None], pix[None, :])  # (size, size)
+    nodes, cell, matrix = _interp_matrix(size, stride)
+    mid = (nodes[:-1] + nodes[1:]) // 2  # (n - 1,) centre pixel of each cell
+    n_nodes = nodes.size
+    # One call for nodes and cell centres: each call of func has a fixed cost.
+    rows = np.concatenate([np.repeat(nodes, n_nodes), np.repeat(mid, n_nodes - 1)])
+    cols = np.concatenate([np.tile(nodes, n_nodes), np.tile(mid, n_nodes - 1)])
+    both = los_at(rows, cols)  # (n * n + (n - 1) ** 2,)
+    split = n_nodes * n_nodes
+    coarse = both[:split].reshape(n_nodes, n_nodes)
+    los = matrix @ coarse @ matrix.T  # (size, n) (n, n) (n, size) -> (size, size)
+    miss = np.abs(both[split:].reshape(mid.size, mid.size) - los[np.ix_(mid, mid)])  # (n-1, n-1)
+    bad = miss > tolerance_m
+    if bad.any():
+        padded = np.pad(bad, 1)
+        grown = np.zeros_like(bad)
+        for dr in range(3):
+            for dc in range(3):
+                grown |= padded[dr : dr + bad.shape[0], dc : dc + bad.shape[1]]
+        rows, cols = np.nonzero(grown[np.ix_(cell, cell)])  # pixels of the flagged cells
+        los[rows, cols] = los_at(rows, cols)
     return los
 
 
@@ -560,7 +610,7 @@ def _place(rng: np.random.Generator, config: SceneConfig) -> tuple[float, float]
     return float(row), float(col)
 
 
-def _earthquake(rng: np.random.Generator, config: SceneConfig, pixel_m: float, los_enu):
+def _earthquake(rng: np.random.Generator, config: SceneConfig, pixel_m: float, los_enu, tol_m):
     """Draw one earthquake and its LOS displacement on the grid: (eq_los_m, metadata)."""
     mw = _draw_mw(rng, config)
     mechanism = _choose(rng, config.mechanism_weights)
@@ -583,6 +633,7 @@ def _earthquake(rng: np.random.Generator, config: SceneConfig, pixel_m: float, l
         x0,
         y0,
         los_enu,
+        tol_m,
         strike_deg=strike,
         dip_deg=dip,
         rake_deg=rake,
@@ -609,7 +660,7 @@ def _earthquake(rng: np.random.Generator, config: SceneConfig, pixel_m: float, l
     return eq_los, meta
 
 
-def _hard_negative(rng: np.random.Generator, config: SceneConfig, pixel_m: float, los_enu):
+def _hard_negative(rng: np.random.Generator, config: SceneConfig, pixel_m: float, los_enu, tol_m):
     """Draw a Mogi source or a subsidence bowl: (los_m, deformation_source, metadata)."""
     use_mogi = bool(rng.random() < 0.5)
     row, col = _place(rng, config)
@@ -628,6 +679,7 @@ def _hard_negative(rng: np.random.Generator, config: SceneConfig, pixel_m: float
             x0,
             y0,
             los_enu,
+            tol_m,
             depth_m=depth,
             volume_change_m3=volume,
         )
@@ -640,10 +692,11 @@ def _hard_negative(rng: np.random.Generator, config: SceneConfig, pixel_m: float
             sources_mod.subsidence_bowl_displacement,
             size,
             pixel_m,
-            1,
+            stride,
             x0,
             y0,
             los_enu,
+            tol_m,
             radius_m=radius,
             max_subsidence_m=sub,
         )
@@ -745,6 +798,7 @@ def sample_scene(
     los_enu = los_mod.los_unit_vector(heading, incidence)
     wavelength = sensor.wavelength_m
     to_phase = np.float32(-4.0 * math.pi / wavelength)
+    tol_m = config.okada_tolerance_rad * wavelength / (4.0 * math.pi)
 
     clock.lap("design")
 
@@ -786,7 +840,7 @@ def sample_scene(
     if positive:
         redraws = 0
         while True:
-            eq_los, eq_meta = _earthquake(source_rng, config, pixel_m, los_enu)
+            eq_los, eq_meta = _earthquake(source_rng, config, pixel_m, los_enu, tol_m)
             mask = (np.abs(eq_los * to_phase) >= QUARTER_FRINGE_RAD) & valid
             visible = int(np.count_nonzero(mask))
             if visible >= config.min_visible_pixels or redraws == config.max_redraws:
@@ -804,7 +858,7 @@ def sample_scene(
             source = "earthquake_not_visible"
             mask = np.zeros(shape, dtype=bool)
     elif hard:
-        other_los, source, src_meta = _hard_negative(source_rng, config, pixel_m, los_enu)
+        other_los, source, src_meta = _hard_negative(source_rng, config, pixel_m, los_enu, tol_m)
         meta |= src_meta
 
     clock.lap("source")

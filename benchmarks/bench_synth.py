@@ -1,0 +1,244 @@
+"""Speed of the synthetic-scene generator, per core, with the split per stage.
+
+Prints, from one run on one core (BLAS/OpenMP threads pinned to 1 before NumPy loads):
+
+1. scenes per second per core for the whole path -- sample (design, atmosphere, coherence and
+   noise, source incl. Okada and redraws, compose) + render (:func:`insar_hf.render.render_array`)
+   + PNG encode -- at the default 224 x 224 ``SceneConfig``, with the time of each stage;
+2. the vectorised Okada call on a full 224 x 224 grid against a per-pixel Python loop over
+   Okada's own DC3D (``okada_wrapper.dc3dwrapper``) on a random subsample, as a ratio of the
+   time per pixel, plus their largest difference on that subsample (a sanity check; the
+   physics tests are the real comparison);
+3. the error of computing Okada on every ``okada_stride_px``-th pixel and interpolating, against
+   every pixel, over the same scenes: RMS and 99th-percentile phase error (rad) and the change
+   of the deformation mask and the label.
+
+The machine may be shared: quote ratios measured in the same run, not absolute figures from
+different runs.
+
+usage:
+  python benchmarks/bench_synth.py                    # 200 scenes, PNG compress level 1
+  python benchmarks/bench_synth.py --scenes 50 --dc3d-pixels 500 --compress-level 6
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import io  # noqa: E402
+import math  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from insar_hf import synth  # noqa: E402
+from insar_hf.physics.okada import okada_surface_displacement  # noqa: E402
+from insar_hf.render import render_array  # noqa: E402
+from insar_hf.synth import SceneConfig, sample_scene, scene_seed_sequence  # noqa: E402
+
+STAGES = ("design", "atmosphere", "coherence_noise", "source", "compose", "render", "png")
+
+
+def whole_path(n: int, seed: int, config: SceneConfig, compress_level: int) -> dict:
+    """Time ``n`` scenes through sample -> render -> PNG; returns seconds per stage."""
+    timings: dict[str, float] = {}
+    sizes = []
+    sample_scene(scene_seed_sequence(seed, "validation", 0), config)  # warm caches
+    start = time.perf_counter()
+    for i in range(n):
+        scene = sample_scene(scene_seed_sequence(seed, "train", i), config, timings=timings)
+        t0 = time.perf_counter()
+        image = render_array(scene.field_rad, scene.kind)
+        t1 = time.perf_counter()
+        buffer = io.BytesIO()
+        Image.fromarray(image).save(buffer, format="PNG", compress_level=compress_level)
+        t2 = time.perf_counter()
+        timings["render"] = timings.get("render", 0.0) + t1 - t0
+        timings["png"] = timings.get("png", 0.0) + t2 - t1
+        sizes.append(buffer.tell())
+    timings["total"] = time.perf_counter() - start
+    timings["png_kib"] = float(np.mean(sizes)) / 1024
+    return timings
+
+
+def _dc3d_enu(x_m, y_m, *, strike_deg, dip_deg, rake_deg, slip_m, length_m, width_m, top_m, nu):
+    """East/north/up from DC3D at one surface point (map frame of okada_surface_displacement)."""
+    from okada_wrapper import dc3dwrapper
+
+    s, c = math.sin(math.radians(strike_deg)), math.cos(math.radians(strike_deg))
+    along = x_m * s + y_m * c  # along strike
+    left = -x_m * c + y_m * s  # 90 deg anticlockwise of strike (the fault dips the other way)
+    rake = math.radians(rake_deg)
+    ok, u, _ = dc3dwrapper(
+        1.0 / (2.0 * (1.0 - nu)),  # alpha = (lambda + mu) / (lambda + 2 mu)
+        [along, left, 0.0],
+        top_m,
+        dip_deg,
+        [-length_m / 2, length_m / 2],
+        [-width_m, 0.0],
+        [slip_m * math.cos(rake), slip_m * math.sin(rake), 0.0],
+    )
+    if ok != 0:
+        return (math.nan,) * 3
+    return (u[0] * s - u[1] * c, u[0] * c + u[1] * s, u[2])
+
+
+def okada_vs_dc3d(n_pixels: int, seed: int, repeats: int = 5) -> dict:
+    """Vectorised Okada on 224 x 224 pixels vs a DC3D Python loop over ``n_pixels`` of them."""
+    rng = np.random.default_rng(seed)
+    size, pixel_m = 224, 100.0
+    params = dict(strike_deg=35.0, dip_deg=40.0, rake_deg=70.0, slip_m=1.2)
+    length_m, width_m, top_m = 12_000.0, 6_000.0, 1_500.0
+    centres = (np.arange(size) + 0.5 - size / 2) * pixel_m
+    x, y = np.meshgrid(centres, -centres)  # (224, 224) east, north of the reference point
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        e, n, u = okada_surface_displacement(
+            x, y, length_m=length_m, width_m=width_m, top_depth_m=top_m, **params
+        )
+        times.append(time.perf_counter() - t0)
+    vector_per_px = min(times) / x.size
+    pick = rng.choice(x.size, size=n_pixels, replace=False)
+    t0 = time.perf_counter()
+    loop = [
+        _dc3d_enu(
+            float(x.flat[k]),
+            float(y.flat[k]),
+            length_m=length_m,
+            width_m=width_m,
+            top_m=top_m,
+            nu=0.25,
+            **params,
+        )
+        for k in pick
+    ]
+    loop_per_px = (time.perf_counter() - t0) / n_pixels
+    loop = np.array(loop)  # (n_pixels, 3)
+    ours = np.stack([e.flat[pick], n.flat[pick], u.flat[pick]], axis=1)
+    return {
+        "vector_ms": min(times) * 1e3,
+        "loop_ms_extrapolated": loop_per_px * x.size * 1e3,
+        "ratio": loop_per_px / vector_per_px,
+        "max_abs_diff_m": float(np.nanmax(np.abs(loop - ours))),
+        "max_abs_m": float(np.abs(ours).max()),
+    }
+
+
+def stride_error(n: int, seed: int, config: SceneConfig) -> dict:
+    """Phase / mask / label error of the strided Okada grid over ``n`` positive scenes."""
+    coarse_cfg = config.replace(positive_fraction=1.0)
+    fine_cfg = coarse_cfg.replace(okada_stride_px=1)
+    errors, p99, worst, iou, label_same = [], [], [], [], []
+    t_fine = t_coarse = 0.0
+    points, draws = [0], 0
+
+    def counting(x_m, y_m, **kw):  # counts Okada evaluation points: a machine-free cost
+        points[0] += np.size(x_m)
+        return okada_surface_displacement(x_m, y_m, **kw)
+
+    for i in range(n):
+        ss = scene_seed_sequence(seed, "test", i)
+        tf, tc = {}, {}
+        fine = sample_scene(ss, fine_cfg, timings=tf)
+        synth.okada_surface_displacement = counting
+        try:
+            coarse = sample_scene(ss, coarse_cfg, timings=tc)
+        finally:
+            synth.okada_surface_displacement = okada_surface_displacement
+        draws += coarse.metadata["redraws"] + 1
+        t_fine += tf["source"] / (fine.metadata["redraws"] + 1)
+        t_coarse += tc["source"] / (coarse.metadata["redraws"] + 1)
+        if fine.metadata["redraws"] != coarse.metadata["redraws"]:
+            label_same.append(fine.label == coarse.label)
+            continue
+        to_phase = 4 * math.pi / fine.metadata["wavelength_m"]
+        d = np.abs(fine.eq_los_m - coarse.eq_los_m) * to_phase  # (size, size) rad
+        errors.append(float(np.sqrt(np.mean(d**2))))
+        p99.append(float(np.percentile(d, 99)))
+        worst.append(float(d.max()))
+        union = np.count_nonzero(fine.deformation_mask | coarse.deformation_mask)
+        inter = np.count_nonzero(fine.deformation_mask & coarse.deformation_mask)
+        iou.append(inter / union if union else 1.0)
+        label_same.append(fine.label == coarse.label)
+    return {
+        "rms_rad_median": float(np.median(errors)),
+        "rms_rad_max": float(np.max(errors)),
+        "p99_rad_median": float(np.median(p99)),
+        "max_rad": float(np.max(worst)),
+        "points_fraction": points[0] / draws / config.image_size_px**2,
+        "mask_iou_median": float(np.median(iou)),
+        "mask_iou_min": float(np.min(iou)),
+        "label_agreement": float(np.mean(label_same)),
+        "source_ms_per_draw_stride1": t_fine / n * 1e3,
+        "source_ms_per_draw_strided": t_coarse / n * 1e3,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("usage:")[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--scenes", type=int, default=200, help="scenes timed (default 200)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--compress-level", type=int, default=1, help="PNG zlib level 0-9")
+    parser.add_argument("--dc3d-pixels", type=int, default=2000, help="DC3D loop subsample")
+    parser.add_argument("--stride-scenes", type=int, default=40, help="scenes for stride error")
+    parser.add_argument(
+        "--okada-stride", type=int, default=None, help="override SceneConfig.okada_stride_px"
+    )
+    args = parser.parse_args(argv)
+    config = SceneConfig()
+    if args.okada_stride is not None:
+        config = config.replace(okada_stride_px=args.okada_stride)
+
+    t = whole_path(args.scenes, args.seed, config, args.compress_level)
+    per_scene_ms = t["total"] / args.scenes * 1e3
+    print(
+        f"whole path, {args.scenes} scenes of {config.image_size_px}x{config.image_size_px}, 1 core"
+    )
+    print(f"  {1e3 / per_scene_ms:8.1f} scenes/s/core   ({per_scene_ms:.2f} ms per scene)")
+    for stage in STAGES:
+        ms = t.get(stage, 0.0) / args.scenes * 1e3
+        print(f"  {stage:16s} {ms:7.2f} ms  {100 * ms / per_scene_ms:5.1f} %")
+    print(f"  PNG size {t['png_kib']:.1f} KiB (compress_level={args.compress_level})")
+
+    o = okada_vs_dc3d(args.dc3d_pixels, args.seed)
+    print("Okada, 224x224 grid, vectorised NumPy vs per-pixel Python loop over DC3D")
+    print(f"  vectorised        {o['vector_ms']:9.2f} ms")
+    print(f"  DC3D loop         {o['loop_ms_extrapolated']:9.2f} ms  (from {args.dc3d_pixels} px)")
+    print(f"  speed-up          {o['ratio']:9.1f} x")
+    print(f"  max |diff|        {o['max_abs_diff_m']:.2e} m  (max |u| {o['max_abs_m']:.2e} m)")
+
+    s = stride_error(args.stride_scenes, args.seed, config)
+    print(
+        f"Okada on every {config.okada_stride_px}-th pixel + bilinear + refinement "
+        f"(tolerance {config.okada_tolerance_rad} rad) vs every pixel, "
+        f"{args.stride_scenes} positive scenes"
+    )
+    print(
+        f"  source stage per draw: {s['source_ms_per_draw_strided']:.2f} ms strided, "
+        f"{s['source_ms_per_draw_stride1']:.2f} ms full; Okada evaluated at "
+        f"{100 * s['points_fraction']:.1f} % of the pixels"
+    )
+    print(
+        f"  phase error RMS median {s['rms_rad_median']:.4f} rad, worst {s['rms_rad_max']:.4f} "
+        f"rad; 99th percentile median {s['p99_rad_median']:.4f} rad; "
+        f"largest {s['max_rad']:.3f} rad"
+    )
+    print(
+        f"  mask IoU median {s['mask_iou_median']:.4f}, min {s['mask_iou_min']:.4f}; "
+        f"label agreement {100 * s['label_agreement']:.1f} %"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
