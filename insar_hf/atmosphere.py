@@ -1,7 +1,7 @@
 """Atmospheric and orbital nuisance signals of an interferogram (pure NumPy).
 
-Every function returns a float32 array of shape ``(rows, cols)`` in metres of line-of-sight
-(LOS) path delay, with the sign convention of :mod:`insar_hf.physics.los`: a positive value is
+Every delay function returns a float32 array of shape ``(rows, cols)`` in metres of
+line-of-sight (LOS) path delay, with the sign convention of :mod:`insar_hf.physics.los`: a positive value is
 an extra range (motion-like "away from the satellite"), so a delay is *added* to ``los_m``
 before converting to phase. Row 0 is the north edge, columns grow eastwards.
 
@@ -20,7 +20,7 @@ What is modelled (details, defaults and references in ``docs/nuisance.md``):
 References
 ----------
 Hanssen, R. F. (2001). *Radar Interferometry: Data Interpretation and Error Analysis*.
-Kluwer, Dordrecht. Chapter 4.7.
+Kluwer, Dordrecht. Section 4.7.
 Doin, M.-P., Lasserre, C., Peltzer, G., Cavalié, O., Doubre, C. (2009). Corrections of
 stratified tropospheric delays in SAR interferometry: validation with global atmospheric
 models. *Journal of Applied Geophysics* 69, 35-50.

@@ -8,7 +8,7 @@
   phase distribution for a given coherence and number of looks (:func:`phase_pdf`; Lee et
   al. 1994, Tough et al. 1995; single look: Just & Bamler 1994, Hanssen 2001 §4.2).
 * :func:`no_data_mask` -- where a product would leave no data (low coherence), as real
-  products (e.g. COMET-LiCSAR) mask pixels below a coherence threshold.
+  products mask pixels below a coherence threshold.
 
 References
 ----------
@@ -261,8 +261,8 @@ def _atan2(y: np.ndarray, x: np.ndarray) -> np.ndarray:
 def cramer_rao_phase_std_rad(coherence, *, looks: float) -> np.ndarray:
     """Cramér-Rao bound of the interferometric phase standard deviation (radians).
 
-    ``sigma = sqrt((1 - g^2) / (2 L g^2))`` (Rodriguez & Martin 1992; Hanssen 2001, eq.
-    4.2.27): the large-``L`` standard deviation of the phase, infinite at ``g = 0``.
+    ``sigma = sqrt((1 - g^2) / (2 L g^2))`` (Rodriguez & Martin 1992; Hanssen 2001, §4.2):
+    the large-``L`` standard deviation of the phase, infinite at ``g = 0``.
 
     Parameters
     ----------

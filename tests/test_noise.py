@@ -30,7 +30,7 @@ def _pdf_moment(g: float, looks: float, func) -> float:
 
 
 def _just_bamler_single_look(phi, g):
-    """Single-look phase density, closed form (Just & Bamler 1994; Hanssen 2001, eq. 4.2.23)."""
+    """Single-look phase density, closed form (Just & Bamler 1994; Hanssen 2001, §4.2)."""
     b = g * np.cos(phi)
     return (1 - g**2) / (2 * np.pi * (1 - b**2)) * (1 + b * np.arccos(-b) / np.sqrt(1 - b**2))
 
