@@ -131,6 +131,12 @@ def _amplitude_filter(rows: int, cols: int, beta: float, cutoff: float | None = 
     k2[0, 0] = 1.0
     amp = k2 ** (-beta / 4.0)  # |k|^(-beta/2)
     amp[0, 0] = 0.0  # no mean
+    # irfft2 keeps only the Hermitian part of the kx = 0 (and even-size Nyquist) column, which
+    # halves the power of independent complex draws there: without this, north-south
+    # variations would carry half the variance of east-west ones at every scale.
+    amp[:, 0] *= math.sqrt(2.0)
+    if cols % 2 == 0:
+        amp[:, -1] *= math.sqrt(2.0)
     if cutoff is not None:
         amp[k2 > cutoff * cutoff] = 0.0
         amp = amp[_cutoff_rows(rows, cutoff), : _cutoff_cols(cols, cutoff)]
