@@ -205,6 +205,10 @@ class SceneConfig:
     gr_b_value: float = field(default=1.0, metadata={"help": "Gutenberg-Richter b-value."})
     top_depth_min_m: float = field(default=0.0, metadata={"help": "Shallowest fault top (m)."})
     top_depth_max_m: float = field(default=10_000.0, metadata={"help": "Deepest fault top (m)."})
+    seismogenic_depth_m: float = field(
+        default=20_000.0,
+        metadata={"help": "Base of the seismogenic layer (m): ruptures are capped above it."},
+    )
     mechanism_weights: tuple = field(
         default=(("strike-slip", 0.3), ("thrust", 0.25), ("normal", 0.25), ("oblique", 0.2)),
         metadata={"help": "(mechanism, weight) pairs over physics.scaling.MECHANISMS."},
@@ -316,6 +320,11 @@ class SceneConfig:
         )
         need(self.gr_b_value > 0, f"gr_b_value must be > 0, got {self.gr_b_value}")
         need(self.top_depth_min_m >= 0, f"top_depth_min_m must be >= 0, got {self.top_depth_min_m}")
+        need(
+            self.top_depth_max_m < self.seismogenic_depth_m,
+            f"top_depth_max_m ({self.top_depth_max_m}) must be shallower than "
+            f"seismogenic_depth_m ({self.seismogenic_depth_m}); lower it or deepen the layer",
+        )
         _pairs_valid("sensor_weights", self.sensor_weights, los_mod.SENSORS)
         _pairs_valid("mechanism_weights", self.mechanism_weights, scaling.MECHANISMS)
         need(
@@ -615,8 +624,15 @@ def _earthquake(rng: np.random.Generator, config: SceneConfig, pixel_m: float, l
     mw = _draw_mw(rng, config)
     mechanism = _choose(rng, config.mechanism_weights)
     strike, dip, rake = scaling.sample_mechanism_angles(mechanism, rng)
-    rupture = scaling.sample_rupture(mw, mechanism, rng)
     top = float(rng.uniform(config.top_depth_min_m, config.top_depth_max_m))
+    # The rupture stays inside the seismogenic layer: W sin(dip) <= seismogenic depth - top.
+    rupture = scaling.sample_rupture(
+        mw,
+        mechanism,
+        rng,
+        dip_deg=dip,
+        seismogenic_thickness_m=config.seismogenic_depth_m - top,
+    )
     row, col = _place(rng, config)
     # The epicentre is the surface projection of the rupture centroid; Okada's reference point
     # (above the top edge's midpoint) lies W/2 cos(dip) up-dip of it, i.e. against the dip

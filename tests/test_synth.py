@@ -175,6 +175,13 @@ def test_earthquake_part_equals_okada_los_projection(positive):
     np.testing.assert_allclose(positive.eq_los_m[rows, cols], expected, rtol=2e-3, atol=2e-5)
 
 
+def test_rupture_stays_inside_the_seismogenic_layer(scenes):
+    for s in (s for s in scenes if s.label == 1):
+        m = s.metadata
+        bottom = m["top_depth_m"] + m["width_m"] * math.sin(math.radians(m["dip_deg"]))
+        assert bottom <= TINY.seismogenic_depth_m * (1 + 1e-5)
+
+
 def test_okada_stride_is_exact_on_nodes_and_close_between():
     fine = sample_scene(3, TINY.replace(positive_fraction=1.0, okada_stride_px=1))
     coarse = sample_scene(3, TINY.replace(positive_fraction=1.0, okada_stride_px=2))
@@ -228,6 +235,7 @@ def test_invisible_earthquake_is_labelled_zero_after_redraws():
         mw_max=4.5,
         top_depth_min_m=15_000.0,
         top_depth_max_m=15_000.0,
+        seismogenic_depth_m=30_000.0,
         pixel_spacing_min_m=400.0,
         max_redraws=2,
         sensor_weights=(("nisar_l", 1.0),),
@@ -297,6 +305,7 @@ def test_gutenberg_richter_magnitudes_follow_the_b_value():
         ({"epicentre_margin_fraction": 0.5}, "epicentre_margin_fraction must be in \\[0, 0.5\\)"),
         ({"mean_coherence_max": 1.2}, "mean coherence must lie in \\(0, 1\\]"),
         ({"okada_stride_px": 0}, "okada_stride_px must be an integer in \\[1, 8\\]"),
+        ({"top_depth_max_m": 25e3}, "top_depth_max_m \\(25000.0\\) must be shallower than"),
     ],
 )
 def test_config_validation_says_what_to_fix(changes, message):
