@@ -74,7 +74,7 @@ _COS_VERTICAL = 1e-8
 # Along/across-strike coordinates closer than this (relative to the fault size) to a fault
 # edge are snapped onto it, so that rotation round-off does not pick a side at random.
 _SNAP_RELATIVE = 1e-10
-_BLOCK = 4096
+_BLOCK = 8192
 
 
 def _check_scalar(name: str, value: float, *, low=None, high=None, low_open=False) -> float:
@@ -113,12 +113,12 @@ def _corners(s: np.ndarray, t: np.ndarray, f: _Fault, snap: float):
     Chinnery corners: ``xi`` in ``(X, X - L)`` on axis 0, ``eta`` in ``(p, p - W)`` on axis 1.
     ``q``, ``p - W``, ``y~`` and ``d~`` are written so that ``W`` cancels analytically.
     """
-    xi = np.stack([s + 0.5 * f.length, s - 0.5 * f.length])[:, None, :]  # (2, 1, N)
+    xi = s + np.array([0.5 * f.length, -0.5 * f.length])[:, None, None]  # (2, 1, N)
     xi[np.abs(xi) < snap] = 0.0
     eta_top = t * f.cd + f.top * f.sd  # p - W, (N,)
-    eta = np.stack([eta_top + f.width, eta_top])[None, :, :]  # (1, 2, N)
+    eta = eta_top + np.array([f.width, 0.0])[None, :, None]  # (1, 2, N)
     q = t * f.sd - f.top * f.cd  # (N,)
-    ytil = np.stack([t + f.width * f.cd, t])[None, :, :]  # eta cos + q sin, (1, 2, N)
+    ytil = t + np.array([f.width * f.cd, 0.0])[None, :, None]  # eta cos + q sin, (1, 2, N)
     dtil = np.array([f.top + f.width * f.sd, f.top])[None, :, None]  # corner depths, (1, 2, 1)
     return xi, eta, q, ytil, dtil
 
@@ -131,6 +131,18 @@ def _chinnery(g: np.ndarray) -> np.ndarray:
 def _chinnery_log(g: np.ndarray) -> np.ndarray:
     """Chinnery sum of ``ln(g)`` for positive ``g`` with one logarithm per point, not four."""
     return np.log((g[0, 0] * g[1, 1]) / (g[0, 1] * g[1, 0]))
+
+
+def _atan_difference(n0, d0, n1, d1) -> np.ndarray:
+    """``atan(n0 / d0) - atan(n1 / d1)`` for ``d0, d1 > 0`` with one ``atan``, not two.
+
+    Both sides lie in (-pi, pi); with ``x = d0 d1 + n0 n1`` and ``y = n0 d1 - n1 d0`` the
+    difference is ``atan2(y, x)``, written as ``atan(y / x)`` plus ``pi`` (with the sign of
+    ``y``) where ``x < 0``, because NumPy's ``atan2`` is several times slower than ``atan``.
+    """
+    x = d0 * d1 + n0 * n1
+    y = n0 * d1 - n1 * d0
+    return np.arctan(y / x) + (x < 0.0) * np.copysign(np.pi, y)
 
 
 def _sums(xi, eta, q, ytil, dtil, inv_r, a, ytil_qb, dtil_qb, inv_r_eta, inv_r_d, f) -> dict:
@@ -191,17 +203,28 @@ def _chinnery_sums_fast(s: np.ndarray, t: np.ndarray, f: _Fault, snap: float) ->
         1.0 / r_d,
         f,
     )
-    # q = 0 (atan(xi eta / (q R)) := 0) and xi = 0 (I5 := 0) are left to the careful path.
-    out["theta"] = _chinnery(np.arctan((xi * eta) / (q * r)))
-    out["theta"][q == 0.0] = np.nan
+    # Chinnery sums of atan(n / d) pair the two eta-corners of each xi: g00 - g01 - g10 + g11.
+    # atan(xi eta / (q R)) = sign(q) atan(xi eta / (|q| R)); q = 0 goes to the careful path.
+    xe = xi * eta
+    qr = np.abs(q) * r
+    theta = _atan_difference(xe[0, 0], qr[0, 0], xe[0, 1], qr[0, 1])
+    theta -= _atan_difference(xe[1, 0], qr[1, 0], xe[1, 1], qr[1, 1])
+    theta *= np.sign(q)
+    theta[q == 0.0] = np.nan
+    out["theta"] = theta
     out["ln_r_eta"] = _chinnery_log(r_eta)
     if f.cd != 0.0:
         out["ln_r_d"] = _chinnery_log(r_d)
         big_x = np.sqrt(x2)
         rx = r + big_x
+        # I5's atan(num / (xi (R + X) cos)) = sign(xi) atan(num / (|xi| (R + X) cos));
+        # xi = 0 (I5 := 0) goes to the careful path.
         num = eta * (big_x + q * f.cd) + big_x * rx * f.sd
-        out["i5_atan"] = _chinnery(np.arctan(num / (xi * rx * f.cd)))
-        out["i5_atan"][(xi == 0.0).any(axis=0)[0]] = np.nan
+        den = (np.abs(xi) * f.cd) * rx
+        i5 = np.sign(xi[0, 0]) * _atan_difference(num[0, 0], den[0, 0], num[0, 1], den[0, 1])
+        i5 -= np.sign(xi[1, 0]) * _atan_difference(num[1, 0], den[1, 0], num[1, 1], den[1, 1])
+        i5[(xi[:, 0] == 0.0).any(axis=0)] = np.nan
+        out["i5_atan"] = i5
     return out
 
 
