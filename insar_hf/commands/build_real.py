@@ -87,6 +87,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     o.add_argument(
         "--with-raw", action="store_true", help="add float16 wrapped_rad / unwrapped_rad columns"
     )
+    o.add_argument(
+        "--balance-train",
+        action="store_true",
+        help="undersample the majority class of the train split (for fine-tuning)",
+    )
     o.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     o.add_argument("--push-to-hub", metavar="REPO_ID", help="upload the folder as a Hub dataset")
     o.add_argument("--private", action="store_true", help="create the Hub repository private")
@@ -127,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
             with_raw=args.with_raw,
             skip_malformed=args.skip_bad_rows,
             overwrite=args.overwrite,
+            balance_train=args.balance_train,
         )
     except (CatalogError, ProductError, FileExistsError, ValueError) as error:
         print(f"build-real: error: {error}", file=sys.stderr)

@@ -188,6 +188,25 @@ def tile_row(
     return row
 
 
+def _balance(rows: list[dict], rng: np.random.Generator) -> int:
+    """Drop random rows of the majority label in place (re-indexing); returns how many."""
+    labels = np.array([r["label"] for r in rows])
+    counts = np.bincount(labels, minlength=2)
+    if counts.min() == 0:
+        return 0
+    majority = int(np.argmax(counts))
+    candidates = np.flatnonzero(labels == majority)
+    drop = set(
+        rng.choice(candidates, size=int(counts.max() - counts.min()), replace=False).tolist()
+    )
+    kept = [r for i, r in enumerate(rows) if i not in drop]
+    for index, row in enumerate(kept):
+        if "index" in row:
+            row["index"] = index
+    rows[:] = kept
+    return len(drop)
+
+
 def _crs_name(crs: str | None) -> str:
     if crs is None:
         return ""
@@ -296,6 +315,7 @@ def build_real_dataset(
     skip_malformed: bool = False,
     shard_size: int = 1000,
     overwrite: bool = False,
+    balance_train: bool = False,
 ) -> dict:
     """Build the real-event dataset folder ``out_dir``; returns the build report (also saved).
 
@@ -307,6 +327,11 @@ def build_real_dataset(
         No readable product under ``products_dir``.
     FileExistsError
         ``out_dir`` exists and ``overwrite`` is False.
+
+    Notes
+    -----
+    ``balance_train`` undersamples the majority class of the train split (seeded) so that
+    fine-tuning sees both classes equally often; validation and test keep their natural mix.
     """
     from insar_hf import __version__
 
@@ -410,6 +435,8 @@ def build_real_dataset(
         root = groups.find(group)
         split = split_of[root]
         rows[split].append(tile_row(tile, ifg, split, len(rows[split]), root, with_raw, fields))
+    if balance_train:
+        report["balance_train_dropped"] = _balance(rows["train"], np.random.default_rng([seed, 1]))
     report["tiles"] = {
         s: {
             "total": len(r),
@@ -427,6 +454,7 @@ def build_real_dataset(
         "seed": seed,
         "fractions": list(fractions),
         "with_raw": with_raw,
+        "balance_train": balance_train,
         "rules": asdict(rules),
         "tiles": asdict(tiles),
         "split_sizes": {s: len(r) for s, r in rows.items()},
