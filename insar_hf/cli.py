@@ -16,18 +16,30 @@ import sys
 
 # name on the command line -> (module under insar_hf.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "quickstart": ("quickstart", "the main job: dataset, trained detector, model card and Space"),
     "preview": ("preview", "write a labelled grid of synthetic interferograms (PNG)"),
     "build-real": ("build_real", "label real interferograms from a catalogue into a dataset"),
+    "evaluate-real": ("evaluate_real", "zero-shot vs fine-tuned scores on real events; card entries"),
+    "generate": ("generate", "generate the synthetic dataset: parquet shards, card, --push-to-hub"),
+    "check-dataset": ("check_dataset", "verify a generated dataset folder, one line per problem"),
     "predict": ("predict", "classify interferograms; attention boxes, --json, --overlay"),
     "push-space": ("push_space", "upload the Gradio Space (space/) with a model id"),
+    "evaluate": ("evaluate", "evaluate a checkpoint on a split: metrics.json, figures, model card"),
+    "push-model": (
+        "push_model",
+        "upload a trained model folder (weights, processor, card) to the Hub",
+    ),
 }
 
 EPILOG = """\
 examples:
   insar-hf preview --n 16 --seed 0 --out preview.png
   insar-hf build-real --products products/ --catalog comcat.csv --out real_ds
+  insar-hf generate --num-samples 2000 --out ds && insar-hf check-dataset ds
   insar-hf predict scene.png --model runs/vit-micro --json --overlay overlay.png
   insar-hf push-space --repo-id me/insar-quake-space --model me/insar-vit
+  insar-hf evaluate --model outputs/vit_micro_demo --dataset ds --split test
+  insar-hf push-model --model outputs/vit_micro_demo --repo-id me/insar-vit-micro
   insar-hf <command> --help      full options and examples for one command
 """
 
