@@ -114,33 +114,48 @@ def _check_rng(rng) -> np.random.Generator:
 # ----------------------------------------------------------------------------- power-law fields
 
 
+@functools.lru_cache(maxsize=32)
+def _filter_geometry(rows: int, cols: int, cutoff: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """``log k^2`` and a weight on the ``rfft2`` half-plane (float32, cached, read-only).
+
+    ``k`` is in cycles per pixel. The weight is 0 at ``k = 0`` (no mean) and above
+    ``cutoff``, and ``sqrt(2)`` on the ``kx = 0`` (and even-size Nyquist) column: ``irfft2``
+    keeps only the Hermitian part of those columns, which halves the power of independent
+    complex draws there; without the factor, north-south variations would carry half the
+    variance of east-west ones at every scale. With ``cutoff`` both arrays are cropped to the
+    block of rows (``_cutoff_rows``) and leading columns that can be non-zero.
+    """
+    ky = np.fft.fftfreq(rows)[:, None]  # (rows, 1)
+    kx = np.fft.rfftfreq(cols)[None, :]  # (1, cols//2+1)
+    k2 = ky * ky + kx * kx  # (rows, cols//2+1), float64
+    weight = np.ones_like(k2)
+    weight[:, 0] = math.sqrt(2.0)
+    if cols % 2 == 0:
+        weight[:, -1] = math.sqrt(2.0)
+    weight[0, 0] = 0.0
+    k2[0, 0] = 1.0
+    if cutoff is not None:
+        weight[k2 > cutoff * cutoff] = 0.0
+        keep_rows, keep_cols = _cutoff_rows(rows, cutoff), _cutoff_cols(cols, cutoff)
+        k2, weight = k2[keep_rows, :keep_cols], weight[keep_rows, :keep_cols]
+    log_k2, weight = np.log(k2).astype(np.float32), weight.astype(np.float32)
+    log_k2.setflags(write=False)
+    weight.setflags(write=False)
+    return log_k2, weight
+
+
 @functools.lru_cache(maxsize=64)
 def _amplitude_filter(rows: int, cols: int, beta: float, cutoff: float | None = None) -> np.ndarray:
-    """Amplitude filter ``k^(-beta/2)`` on the ``rfft2`` half-plane; zero at ``k = 0``.
+    """Amplitude filter ``k^(-beta/2)`` times the weight of :func:`_filter_geometry`.
 
-    ``k`` is in cycles per pixel: for a pure power law the pixel size only rescales the whole
-    spectrum, which the normalisation to unit variance removes. With ``cutoff``, the filter is
-    also zero for ``k > cutoff`` and cropped to the block of rows and columns that can be
-    non-zero: the first ``n+1`` and last ``n`` rows stacked, and the first ``m+1`` columns.
-    Cached per arguments and returned read-only. Shape ``(rows, cols // 2 + 1)`` without a
-    cutoff; float32.
+    For a pure power law the pixel size only rescales the whole spectrum, which the
+    normalisation to unit variance removes, so the filter is in cycles per pixel. Cached per
+    (shape, beta, cutoff) and read-only; a new ``beta`` costs one ``exp`` over the half-plane.
+    Shape ``(rows, cols // 2 + 1)`` without a cutoff; float32.
     """
-    ky = np.fft.fftfreq(rows).astype(np.float64)[:, None]  # (rows, 1)
-    kx = np.fft.rfftfreq(cols).astype(np.float64)[None, :]  # (1, cols//2+1)
-    k2 = ky * ky + kx * kx  # (rows, cols//2+1)
-    k2[0, 0] = 1.0
-    amp = k2 ** (-beta / 4.0)  # |k|^(-beta/2)
-    amp[0, 0] = 0.0  # no mean
-    # irfft2 keeps only the Hermitian part of the kx = 0 (and even-size Nyquist) column, which
-    # halves the power of independent complex draws there: without this, north-south
-    # variations would carry half the variance of east-west ones at every scale.
-    amp[:, 0] *= math.sqrt(2.0)
-    if cols % 2 == 0:
-        amp[:, -1] *= math.sqrt(2.0)
-    if cutoff is not None:
-        amp[k2 > cutoff * cutoff] = 0.0
-        amp = amp[_cutoff_rows(rows, cutoff), : _cutoff_cols(cols, cutoff)]
-    amp = amp.astype(np.float32)
+    log_k2, weight = _filter_geometry(rows, cols, cutoff)
+    amp = np.exp(log_k2 * np.float32(-beta / 4.0))  # |k|^(-beta/2)
+    amp *= weight
     amp.setflags(write=False)
     return amp
 
