@@ -289,7 +289,6 @@ def test_finetune_micro_from_synthetic_checkpoint_and_real_events_entries(built,
     from insar_hf.evaluation import evaluate_model
     from insar_hf.model_card import write_model_card
     from insar_hf.modeling import DEFAULT_ID2LABEL, build_image_processor, build_model
-    from insar_hf.real.evaluate import compare_on_real
     from insar_hf.training import main as train_main
 
     out, _ = built
@@ -319,7 +318,18 @@ def test_finetune_micro_from_synthetic_checkpoint_and_real_events_entries(built,
     (tmp_path / "ft.json").write_text(json.dumps(config))
     assert train_main([str(tmp_path / "ft.json")]) == 0
 
-    summary = compare_on_real(synthetic, tmp_path / "finetuned", out)
+    from insar_hf.cli import main
+
+    args = [
+        "--synthetic",
+        str(synthetic),
+        "--finetuned",
+        str(tmp_path / "finetuned"),
+        "--dataset",
+        str(out),
+    ]
+    assert main(["evaluate-real", *args]) == 0
+    summary = json.loads((tmp_path / "finetuned" / "real_events.json").read_text())
     assert summary["zero_shot"]["overall"]["n"] == summary["fine_tuned"]["overall"]["n"] > 0
     names = {r.dataset_name for r in ModelCard.load(synthetic / "README.md").data.eval_results}
     assert names == {"insar-synthetic", "real events (zero-shot)"}
