@@ -333,8 +333,11 @@ class Detector:
         )
 
     # ---------------------------------------------------------------- model
-    def _forward(self, images: Sequence[Any]):
-        """Probabilities ``(B, C)`` and stacked attentions ``(B, L, H, T, T)`` (CPU tensors)."""
+    def forward(self, images: Sequence[Any]):
+        """Probabilities ``(B, C)`` and stacked attentions ``(B, L, H, T, T)`` (CPU tensors).
+
+        ``images`` are RGB PIL images (the model input); no validation is done here.
+        """
         import torch
 
         inputs = self.image_processor(images=list(images), return_tensors="pt")
@@ -347,7 +350,8 @@ class Detector:
         attentions = torch.stack(out.attentions, dim=1).float().cpu()  # (B, L, H, T, T)
         return probs, attentions
 
-    def _maps(self, attentions, method: str, head_fusion: str, layer: int | None):
+    def combined_maps(self, attentions, method: str, head_fusion: str, layer: int | None):
+        """Combined maps ``(B, S, S)`` in [0, 1] at the input size (see ``attention.combined_map``)."""
         from insar_hf.attention import combined_map, upsample_map
 
         grid = combined_map(attentions, method=method, head_fusion=head_fusion, layer=layer)
@@ -401,9 +405,9 @@ class Detector:
         results: list[Prediction] = []
         for start in range(0, len(prepared), batch_size):
             chunk = prepared[start : start + batch_size]
-            probs, attentions = self._forward([p.image for p in chunk])
+            probs, attentions = self.forward([p.image for p in chunk])
             head_maps = cls_attention_maps(attentions).numpy()  # (B, L, H, g, g)
-            maps = self._maps(attentions, method, head_fusion, layer)  # (B, S, S)
+            maps = self.combined_maps(attentions, method, head_fusion, layer)  # (B, S, S)
             for i, item in enumerate(chunk):
                 boxes = boxes_from_map(maps[i], threshold=threshold)
                 map_boxes = None
@@ -509,9 +513,9 @@ class Detector:
             probs = torch.zeros(len(chunk))
             maps = None
             if valid:
-                p, attentions = self._forward([images[i] for i in valid])
+                p, attentions = self.forward([images[i] for i in valid])
                 probs[valid] = p[:, self.positive_index]
-                maps = self._maps(attentions, method, head_fusion, None)  # (V, S, S)
+                maps = self.combined_maps(attentions, method, head_fusion, None)  # (V, S, S)
             for k, (r, c) in enumerate(chunk):
                 prob = float(probs[k])
                 window_probs[start + k] = prob

@@ -1,0 +1,119 @@
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+from test_detector import _save_tiny_vit
+
+from insar_hf.localisation import _random_maps, localisation_metrics, score_maps
+
+
+def _square_masks(n, size=224, box=(40, 60, 120, 140)):
+    x0, y0, x1, y1 = box
+    masks = np.zeros((n, size, size), dtype=bool)
+    masks[:, y0:y1, x0:x1] = True
+    return masks, np.tile(np.array(box), (n, 1))
+
+
+def test_map_equal_to_the_mask_scores_perfectly():
+    masks, boxes = _square_masks(3)
+    scores = score_maps(masks.astype(np.float32), masks, boxes)
+    assert scores == {
+        "pointing_game": 1.0,
+        "iou_top_box": 1.0,
+        "iou_at_0_5": 1.0,
+        "mass_in_mask": 1.0,
+    }
+
+
+def test_map_peaked_away_from_the_mask_scores_zero():
+    masks, boxes = _square_masks(2)
+    maps = np.zeros_like(masks, dtype=np.float32)
+    maps[:, 180:200, 180:200] = 1.0
+    scores = score_maps(maps, masks, boxes)
+    assert scores["pointing_game"] == 0.0 and scores["iou_top_box"] == 0.0
+    assert scores["mass_in_mask"] == 0.0
+
+
+def test_random_map_points_into_the_mask_as_often_as_its_area_fraction():
+    masks = np.zeros((200, 64, 64), dtype=bool)
+    masks[:, :, :32] = True  # half the image: 7 of the 14 patch centres per row
+    maps = _random_maps(200, 14, 64, np.random.default_rng(0))
+    scores = score_maps(maps, masks, np.tile([0, 0, 32, 64], (200, 1)))
+    assert scores["pointing_game"] == pytest.approx(0.5, abs=0.11)  # 3 binomial sigma
+
+
+def test_mismatched_shapes_are_rejected():
+    with pytest.raises(ValueError, match="same|shape"):
+        score_maps(np.zeros((2, 8, 8)), np.zeros((2, 8, 9), dtype=bool), np.zeros((2, 4)))
+
+
+def _dataset(n_pos=3, n_neg=1):
+    from datasets import ClassLabel, Dataset, Features, Sequence, Value
+    from datasets import Image as ImageFeature
+
+    from insar_hf.render import render_interferogram
+
+    rows, cols = np.mgrid[0:224, 0:224]
+    images, masks, boxes, labels = [], [], [], []
+    for i in range(n_pos + n_neg):
+        positive = i < n_pos
+        phase = (
+            0.004 * ((rows - 60.0 - 20 * i) ** 2 + (cols - 100.0) ** 2) if positive else 0 * rows
+        )
+        images.append(render_interferogram(phase, "wrapped"))
+        mask = np.zeros((224, 224), dtype=np.uint8)
+        box = [0, 0, 0, 0]
+        if positive:
+            mask[40 + 20 * i : 80 + 20 * i, 80:120] = 255
+            box = [80, 40 + 20 * i, 120, 80 + 20 * i]
+        masks.append(Image.fromarray(mask, mode="L"))
+        boxes.append(box)
+        labels.append(int(positive))
+    features = Features(
+        {
+            "image": ImageFeature(),
+            "label": ClassLabel(names=["no_earthquake", "earthquake"]),
+            "deformation_bbox": Sequence(Value("int32"), length=4),
+            "deformation_mask": ImageFeature(),
+        }
+    )
+    data = {"image": images, "label": labels, "deformation_bbox": boxes, "deformation_mask": masks}
+    return Dataset.from_dict(data, features=features)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    from insar_hf.modeling import load_model
+
+    return load_model(str(_save_tiny_vit(tmp_path_factory.mktemp("tiny"))))
+
+
+def test_hook_scores_only_the_earthquake_scenes_with_all_three_maps(tiny_model):
+    from insar_hf.evaluation import ExtraMetricsContext
+
+    ds = _dataset(n_pos=3, n_neg=2)
+    context = ExtraMetricsContext(tiny_model, ds, np.zeros((5, 2)), np.array(ds["label"]), 2)
+    result = localisation_metrics(context)
+    assert result["n"] == 3
+    for name in ("rollout", "last_layer", "random"):
+        assert set(result[name]) == {"pointing_game", "iou_top_box", "iou_at_0_5", "mass_in_mask"}
+        assert all(0.0 <= v <= 1.0 for v in result[name].values())
+    assert result["mask_area_fraction"] == pytest.approx(40 * 40 / 224**2)
+
+
+def test_hook_reports_a_split_without_masks_as_skipped(tiny_model):
+    from insar_hf.evaluation import ExtraMetricsContext
+
+    ds = _dataset().remove_columns(["deformation_mask"])
+    context = ExtraMetricsContext(tiny_model, ds, np.zeros((4, 2)), np.array(ds["label"]))
+    assert "deformation_mask" in localisation_metrics(context)["skipped"]
+
+
+def test_evaluate_model_writes_localisation_under_attention(tiny_model, tmp_path):
+    from insar_hf.evaluation import evaluate_model
+
+    evaluate_model(tiny_model, _dataset(), tmp_path, batch_size=4)
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["attention"]["n"] == 3
+    assert set(metrics["attention"]) >= {"rollout", "last_layer", "random"}
