@@ -19,9 +19,10 @@ inside), loaded offline by path. ``metrics.json`` layout::
 Undefined values (ROC-AUC with one class, a rate over zero samples) are ``null``.
 
 Extra metrics (attention localisation, issue 6): :func:`extra_metrics` calls every function
-registered with :func:`register_extra_metrics` and, if :mod:`insar_hf.attention` defines
-``localisation_metrics(context: ExtraMetricsContext) -> dict``, that one too (under
-``"attention"``); each result is stored under its name in ``metrics.json``.
+registered with :func:`register_extra_metrics` and
+:func:`insar_hf.localisation.localisation_metrics` (pointing game and top-box IoU of attention
+rollout, last-layer and random maps, under ``"attention"``); each result is stored under its
+name in ``metrics.json``.
 """
 
 from __future__ import annotations
@@ -199,14 +200,11 @@ def register_extra_metrics(name: str, fn: ExtraMetricsFn) -> None:
 
 
 def extra_metrics(context: ExtraMetricsContext) -> dict[str, Any]:
-    """Run the registered extra-metrics functions and ``attention.localisation_metrics``."""
+    """Run the registered extra-metrics functions and ``localisation.localisation_metrics``."""
+    from insar_hf.localisation import localisation_metrics
+
     fns = dict(EXTRA_METRICS)
-    try:
-        from insar_hf import attention
-    except ImportError:  # pragma: no cover - attention is part of the package
-        attention = None
-    if attention is not None and callable(getattr(attention, "localisation_metrics", None)):
-        fns.setdefault("attention", attention.localisation_metrics)
+    fns.setdefault("attention", localisation_metrics)
     return {name: dict(fn(context)) for name, fn in fns.items()}
 
 
