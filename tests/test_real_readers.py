@@ -194,3 +194,30 @@ def test_find_products_lists_one_path_per_product(tmp_path, quake_los):
     write_binary(tmp_path / "bin", "20230120_20230213", quake_los)
     found = find_products(tmp_path)
     assert sorted(read_product(p).product_type for p in found) == ["binary", "hyp3", "licsar"]
+
+
+def test_binary_par_dates_must_match_the_name(tmp_path, quake_los):
+    par = write_binary(
+        tmp_path, "20230120_20230213", quake_los, extra="date1: 20230120\ndate2: 20230225\n"
+    )
+    with pytest.raises(ProductError, match="do not match the name 20230120_20230213"):
+        read_product(par)
+
+
+def test_binary_without_crs_reads_but_cannot_place_epicentres(tmp_path, quake_los):
+    from insar_hf.real import UnknownCRSError
+
+    ifg = read_product(write_binary(tmp_path, "20230120_20230213", quake_los, epsg=None))
+    assert ifg.crs is None and "CRS unknown" in " ".join(ifg.notes)
+    with pytest.raises(UnknownCRSError, match="add 'epsg: XXXX' to the .par"):
+        ifg.xy_from_lonlat(37.0, 37.0)
+
+
+def test_detector_reads_products_through_read_product(tmp_path, quake_los):
+    from insar_hf.detector import read_frame
+
+    folder = write_licsar(tmp_path, "20230120", "20230213", quake_los)
+    phase, kind, transform = read_frame(folder / "20230120_20230213.geo.unw.tif", "unwrapped")
+    expected = -4.0 * np.pi / sentinel1_wavelength_m() * quake_los
+    np.testing.assert_allclose(phase, expected, rtol=1e-5, atol=1e-4)
+    assert kind == "unwrapped" and transform == pytest.approx((37.0, 0.001, 0.0, 37.5, 0.0, -0.001))
