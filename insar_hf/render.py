@@ -47,6 +47,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy import sparse
 
 IMAGE_SIZE = 224
 """Side of the canonical model input in pixels."""
@@ -120,24 +121,34 @@ def resample_field(field_rad: np.ndarray, kind: str | int, *, size: int = IMAGE_
         unchanged (as float64, non-finite -> NaN).
     """
     kind = _kind_name(kind)
-    field = np.asarray(field_rad, dtype=np.float64)
+    field = np.asarray(field_rad)
+    if field.dtype not in (np.float32, np.float64):
+        field = field.astype(np.float64)
     rows, cols = field.shape
     valid = np.isfinite(field)
     if (rows, cols) == (size, size):
-        return np.where(valid, field, np.nan)
-    wr = _area_weights(rows, size)  # (size, rows)
-    wc = _area_weights(cols, size)  # (size, cols)
-    valid_f = valid.astype(np.float64)
-    weight = wr @ valid_f @ wc.T  # (size, size) valid area, in input pixels
+        return np.where(valid, field, np.nan).astype(np.float64)
+    # Each output row / column overlaps only ~rows/size + 1 input ones: sparse row weights
+    # make a 3000 x 3000 field cost O(rows * cols) instead of O(size * rows * cols).
+    wr = sparse.csr_matrix(_area_weights(rows, size))  # (size, rows)
+    wc = _area_weights(cols, size).T  # (cols, size)
+
+    def average(a: np.ndarray) -> np.ndarray:
+        return np.asarray(wr @ a) @ wc  # (size, rows) (rows, cols) (cols, size) -> (size, size)
+
+    valid_f = valid.astype(np.float32)  # weights are summed in float64 by the products
+    weight = average(valid_f)  # (size, size) valid area, in input pixels
     area = (rows / size) * (cols / size)
-    filled = np.where(valid, field, 0.0)
+    filled = np.where(valid, field, field.dtype.type(0.0))
     with np.errstate(invalid="ignore", divide="ignore"):
         if kind == "wrapped":
-            re = wr @ (np.cos(filled) * valid_f) @ wc.T  # (size, size)
-            im = wr @ (np.sin(filled) * valid_f) @ wc.T
+            # float32 phasors (error ~1e-7) are several times faster to compute than float64
+            phasor = filled.astype(np.float32, copy=False)
+            re = average(np.cos(phasor) * valid_f)  # (size, size)
+            im = average(np.sin(phasor) * valid_f)
             out = np.arctan2(im, re)
         else:
-            out = (wr @ filled @ wc.T) / weight
+            out = average(filled) / weight
     return np.where(weight >= VALID_FRACTION * area * (1.0 - 1e-9), out, np.nan)
 
 
@@ -178,7 +189,8 @@ def render_array(
     Parameters
     ----------
     field_rad : array_like
-        Shape ``(rows, cols)``, radians, any size >= 1 x 1; non-finite = no data.
+        Shape ``(rows, cols)``, radians, any size >= 1 x 1; non-finite = no data, and so are
+        the masked pixels of a ``numpy.ma.MaskedArray``.
     kind : {"wrapped", "unwrapped"} or {0, 1}
         How to read the field.
     size : int
@@ -203,7 +215,14 @@ def render_array(
         raise ValueError(f"fit must be one of {_FITS}, got {fit!r}")
     if int(size) != size or size < 1:
         raise ValueError(f"size must be a positive integer number of pixels, got {size!r}")
+    if isinstance(field_rad, np.ma.MaskedArray):  # e.g. rasterio masked reads: mask = no data
+        field_rad = np.ma.filled(field_rad.astype(np.float64), np.nan)
     field = np.asarray(field_rad)
+    if np.iscomplexobj(field):
+        raise ValueError(
+            "field_rad must be a real phase in radians, got a complex array; "
+            "pass np.angle(interferogram) for the wrapped phase"
+        )
     if not (np.issubdtype(field.dtype, np.floating) or np.issubdtype(field.dtype, np.integer)):
         raise ValueError(
             f"field_rad must hold real phase values in radians, got dtype {field.dtype}"

@@ -148,3 +148,16 @@ def test_non_2d_input_raises(shape):
 def test_unknown_kind_raises():
     with pytest.raises(ValueError, match="kind must be 'wrapped' or 'unwrapped'"):
         render_array(np.zeros((4, 4)), "coherence")
+
+
+def test_masked_pixels_of_a_masked_array_are_no_data():
+    data = np.zeros((224, 224))
+    mask = np.zeros((224, 224), bool)
+    mask[10:20, 30:40] = True
+    image = render_array(np.ma.MaskedArray(data, mask=mask), "wrapped")
+    assert (image[mask] == 0).all() and (image[~mask, 2] == 255).all()
+
+
+def test_complex_input_is_refused_with_a_hint():
+    with pytest.raises(ValueError, match="np.angle"):
+        render_array(np.ones((8, 8), complex), "wrapped")
