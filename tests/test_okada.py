@@ -125,6 +125,94 @@ def test_agrees_with_dc3d_at_random_parameters(poisson):
         np.testing.assert_allclose(np.array(got), ref, rtol=1e-6, atol=1e-6 * np.abs(ref).max())
 
 
+def _okada_mpmath(x, y, *, strike, dip, rake, slip, length, width, top, opening, poisson):
+    """Slow reference: Okada (1985) eqs. (25)-(30) transcribed term by term, 60 digits."""
+    mp = pytest.importorskip("mpmath")
+    with mp.workdps(60):
+        cd, sd = mp.cos(mp.radians(dip)), mp.sin(mp.radians(dip))
+        if dip == 90:
+            cd, sd = mp.mpf(0), mp.mpf(1)
+        st, ct = mp.sin(mp.radians(strike)), mp.cos(mp.radians(strike))
+        u1, u2, u3 = slip * mp.cos(mp.radians(rake)), slip * mp.sin(mp.radians(rake)), opening
+        c0 = 1 - 2 * mp.mpf(poisson)
+        s, t = x * st + y * ct, -x * ct + y * st
+        d = top + width * sd
+        big_y = t + width * cd
+        p, q = big_y * cd + d * sd, big_y * sd - d * cd
+
+        def corner(xi, eta):
+            r = mp.sqrt(xi**2 + eta**2 + q**2)
+            big_x = mp.sqrt(xi**2 + q**2)
+            yt, dt = eta * cd + q * sd, eta * sd - q * cd
+            th = mp.atan(xi * eta / (q * r))
+            if cd != 0:
+                i5 = (
+                    2
+                    * c0
+                    / cd
+                    * mp.atan(
+                        (eta * (big_x + q * cd) + big_x * (r + big_x) * sd)
+                        / (xi * (r + big_x) * cd)
+                    )
+                )
+                i4 = c0 / cd * (mp.log(r + dt) - sd * mp.log(r + eta))
+                i3 = c0 * (yt / (cd * (r + dt)) - mp.log(r + eta)) + sd / cd * i4
+                i1 = -c0 * xi / (cd * (r + dt)) - sd / cd * i5
+            else:
+                i1 = -c0 / 2 * xi * q / (r + dt) ** 2
+                i3 = c0 / 2 * (eta / (r + dt) + yt * q / (r + dt) ** 2 - mp.log(r + eta))
+                i4 = -c0 * q / (r + dt)
+                i5 = -c0 * xi * sd / (r + dt)
+            i2 = -c0 * mp.log(r + eta) - i3
+            a, b = 1 / (r * (r + eta)), 1 / (r * (r + xi))
+            k1, k2, k3 = -u1 / (2 * mp.pi), -u2 / (2 * mp.pi), u3 / (2 * mp.pi)
+            ux = k1 * (xi * q * a + th + i1 * sd) + k2 * (q / r - i3 * sd * cd)
+            ux += k3 * (q**2 * a - i3 * sd**2)
+            uy = k1 * (yt * q * a + q * cd / (r + eta) + i2 * sd)
+            uy += k2 * (yt * q * b + cd * th - i1 * sd * cd)
+            uy += k3 * (-dt * q * b - sd * (xi * q * a - th) - i1 * sd**2)
+            uz = k1 * (dt * q * a + q * sd / (r + eta) + i4 * sd)
+            uz += k2 * (dt * q * b + sd * th - i5 * sd * cd)
+            uz += k3 * (yt * q * b + cd * (xi * q * a - th) - i5 * sd**2)
+            return mp.matrix([ux, uy, uz])
+
+        half = length / 2
+        u = corner(s + half, p) - corner(s + half, p - width)
+        u += corner(s - half, p - width) - corner(s - half, p)
+        return (float(u[0] * st - u[1] * ct), float(u[0] * ct + u[1] * st), float(u[2]))
+
+
+def test_mpmath_reference_reproduces_okada_table_2_case_2():
+    cd, sd = math.cos(math.radians(70.0)), math.sin(math.radians(70.0))
+    kw = dict(strike=90.0, dip=70.0, rake=0.0, slip=1.0, length=3.0, width=2.0)
+    got = _okada_mpmath(0.5, 3.0 - 2 * cd, top=4.0 - 2 * sd, opening=0.0, poisson=0.25, **kw)
+    np.testing.assert_allclose(got, OKADA_TABLE_2[("case2", "strike-slip")], rtol=1e-3)
+
+
+@pytest.mark.parametrize("dip", [89.99, 89.9999, 89.999999])
+def test_nearly_vertical_faults_agree_with_a_high_precision_reference(dip):
+    # Okada's general I-terms cancel catastrophically as cos(dip) -> 0 (DC3D too).
+    rng = np.random.default_rng(11)
+    x, y = rng.uniform(-3e4, 3e4, (2, 8))
+    p = dict(strike=20.0, dip=dip, rake=60.0, slip=1.0, length=1e4, width=5e3, top=1e3)
+    p |= dict(opening=0.3, poisson=0.27)
+    ref = np.array([_okada_mpmath(a, b, **p) for a, b in zip(x, y)]).T
+    got = okada_surface_displacement(
+        x,
+        y,
+        strike_deg=20.0,
+        dip_deg=dip,
+        rake_deg=60.0,
+        slip_m=1.0,
+        length_m=1e4,
+        width_m=5e3,
+        top_depth_m=1e3,
+        opening_m=0.3,
+        poisson=0.27,
+    )
+    np.testing.assert_allclose(np.array(got), ref, rtol=0, atol=1e-6 * np.abs(ref).max())
+
+
 def test_poisson_ratio_changes_the_answer():
     kw = dict(
         strike_deg=20, dip_deg=40, rake_deg=70, slip_m=1, length_m=1e4, width_m=5e3, top_depth_m=2e3
