@@ -117,6 +117,7 @@ def _make_handler(hub: HubStandin):
 
         # -- helpers -------------------------------------------------------------------------
         def _send(self, status: int, body: bytes = b"", headers: dict | None = None, head=False):
+            head = head or self.command == "HEAD"  # a HEAD answer never has a body
             self.send_response(status)
             headers = dict(headers or {})
             headers.setdefault("Content-Type", "application/json")
