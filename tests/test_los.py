@@ -42,6 +42,16 @@ def test_ascending_satellite_is_west_and_looks_east():
     assert e < -0.5 and abs(n) < 0.15  # ground-to-satellite points west (LiCSAR: E < 0)
 
 
+@pytest.mark.parametrize(
+    ("pass_direction", "expected"),
+    # Typical COMET-LiCSAR E, N, U unit vectors at ~39 degrees incidence.
+    [("ascending", (-0.615, -0.131, 0.777)), ("descending", (0.615, -0.131, 0.777))],
+)
+def test_los_vectors_match_typical_licsar_frames(pass_direction, expected):
+    got = los_unit_vector(typical_heading_deg(pass_direction), 39.0)
+    np.testing.assert_allclose(got, expected, atol=2e-3)
+
+
 def test_eastward_motion_is_away_on_ascending_and_toward_on_descending():
     asc = los_unit_vector(typical_heading_deg("ascending"), 35.0)
     desc = los_unit_vector(typical_heading_deg("descending"), 35.0)
