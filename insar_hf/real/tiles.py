@@ -118,17 +118,27 @@ def window(
     return r0, r0 + n_r, c0, c0 + n_c
 
 
-def cut_tile(ifg: Interferogram, row: float, col: float, config: TileConfig, kind: str):
+def cut_tile(
+    ifg: Interferogram,
+    row: float,
+    col: float,
+    config: TileConfig,
+    kind: str,
+    *,
+    wrapped_full: np.ndarray | None = None,
+):
     """Resampled fields of the window centred at fractional pixel ``(row, col)``.
+
+    ``wrapped_full`` is ``ifg.field_rad("wrapped")`` when the caller already has it (wrapping a
+    whole frame per tile would dominate the cost when the product has no wrapped file).
 
     Returns ``(wrapped, unwrapped or None, nodata_fraction, bounds, window)``.
     """
     from insar_hf.render import resample_field
 
     r0, r1, c0, c1 = window(ifg, row, col, config)
-    wrapped = resample_field(
-        crop(ifg.field_rad("wrapped"), r0, r1, c0, c1), "wrapped", size=config.size
-    )
+    full = ifg.field_rad("wrapped") if wrapped_full is None else wrapped_full
+    wrapped = resample_field(crop(full, r0, r1, c0, c1), "wrapped", size=config.size)
     unwrapped = None
     if ifg.unwrapped_rad is not None:
         unwrapped = resample_field(
@@ -166,13 +176,16 @@ def make_tiles(
     if label.status == "ambiguous" or not kinds:
         return tiles, skipped
     n_rows, n_cols = ifg.shape
+    wrapped_full = ifg.field_rad("wrapped")
     side_px = window(ifg, 0, 0, config)
     half_r, half_c = (side_px[1] - side_px[0]) / 2, (side_px[3] - side_px[2]) / 2
 
     def emit(row, col, lab, hit: EventHit | None, nearest_km: float) -> bool:
         made = False
         for kind in kinds:
-            wrapped, unwrapped, nodata, bounds, win = cut_tile(ifg, row, col, config, kind)
+            wrapped, unwrapped, nodata, bounds, win = cut_tile(
+                ifg, row, col, config, kind, wrapped_full=wrapped_full
+            )
             where = f"{ifg.name} window at row {row:.0f} col {col:.0f} ({kind})"
             if nodata > config.max_nodata_frac:
                 skipped.append(
