@@ -67,8 +67,9 @@ __all__ = [
     "scene_seed_sequence",
 ]
 
-SPLITS: dict[str, int] = {"train": 0, "validation": 1, "test": 2}
-"""Split name -> first element of the per-scene ``spawn_key``."""
+SPLITS: dict[str, int] = {"train": 0, "validation": 1, "test": 2, "examples": 3}
+"""Split name -> first element of the per-scene ``spawn_key`` (``examples``: the Space's
+bundled examples, never a dataset scene)."""
 
 DEFORMATION_SOURCES = (
     "none",
@@ -147,25 +148,35 @@ Missing values: NaN (float32), ``-1`` (int64: ``index`` of a scene not drawn fro
 # ------------------------------------------------------------------------------- config
 
 
-def _pairs_valid(name: str, pairs, allowed) -> None:
-    if not isinstance(pairs, tuple) or not pairs:
+def _weight_pairs(name: str, pairs, allowed) -> tuple[tuple[str, float], ...]:
+    """Validate ``(name, weight)`` pairs (a tuple/list of pairs or a dict, as read from JSON)."""
+    if isinstance(pairs, dict):
+        pairs = tuple(pairs.items())
+    if not isinstance(pairs, (tuple, list)) or not pairs:
         raise ValueError(f"{name} must be a non-empty tuple of (name, weight) pairs, got {pairs!r}")
-    names = []
+    out = []
     for pair in pairs:
-        if not (isinstance(pair, tuple) and len(pair) == 2):
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
             raise ValueError(f"{name} must hold (name, weight) pairs, got item {pair!r}")
         key, weight = pair
         if key not in allowed:
             raise ValueError(f"{name}: unknown name {key!r}; choose from {sorted(allowed)}")
-        if not (isinstance(weight, (int, float)) and math.isfinite(weight) and weight >= 0):
+        if not (
+            isinstance(weight, (int, float))
+            and not isinstance(weight, bool)
+            and math.isfinite(weight)
+            and weight >= 0
+        ):
             raise ValueError(
                 f"{name}: weight of {key!r} must be a finite number >= 0, got {weight!r}"
             )
-        names.append(key)
+        out.append((str(key), float(weight)))
+    names = [key for key, _ in out]
     if len(set(names)) != len(names):
         raise ValueError(f"{name}: each name may appear once, got {names}")
-    if sum(w for _, w in pairs) <= 0:
+    if sum(w for _, w in out) <= 0:
         raise ValueError(f"{name}: at least one weight must be > 0")
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -325,8 +336,12 @@ class SceneConfig:
             f"top_depth_max_m ({self.top_depth_max_m}) must be shallower than "
             f"seismogenic_depth_m ({self.seismogenic_depth_m}); lower it or deepen the layer",
         )
-        _pairs_valid("sensor_weights", self.sensor_weights, los_mod.SENSORS)
-        _pairs_valid("mechanism_weights", self.mechanism_weights, scaling.MECHANISMS)
+        # Normalised to tuples so that a config read back from JSON (lists) equals the original.
+        for name, allowed in (
+            ("sensor_weights", los_mod.SENSORS),
+            ("mechanism_weights", scaling.MECHANISMS),
+        ):
+            object.__setattr__(self, name, _weight_pairs(name, getattr(self, name), allowed))
         need(
             self.heading_jitter_deg >= 0,
             f"heading_jitter_deg must be >= 0, got {self.heading_jitter_deg}",
@@ -475,7 +490,7 @@ def bbox_from_mask(mask: np.ndarray) -> list[int]:
 def scene_seed_sequence(seed: int, split: str, index: int) -> np.random.SeedSequence:
     """Seed sequence of scene ``index`` of ``split``: ``SeedSequence(seed, spawn_key=(id, index))``.
 
-    ``id`` is ``SPLITS[split]`` (train 0, validation 1, test 2), so no two ``(split, index)``
+    ``id`` is ``SPLITS[split]`` (train 0, validation 1, test 2, examples 3), so no two ``(split, index)``
     share a stream and a scene never depends on how many scenes came before it.
     """
     if not (isinstance(seed, (int, np.integer)) and 0 <= seed < 2**63):

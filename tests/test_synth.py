@@ -1,3 +1,5 @@
+import dataclasses
+import json
 import math
 
 import numpy as np
@@ -62,7 +64,7 @@ def test_no_two_split_index_pairs_share_a_seed():
         for split in SPLITS
         for i in range(300)
     }
-    assert len(states) == 3 * 300
+    assert len(states) == len(SPLITS) * 300
 
 
 def test_splits_give_different_scenes():
@@ -311,6 +313,17 @@ def test_gutenberg_richter_magnitudes_follow_the_b_value():
 def test_config_validation_says_what_to_fix(changes, message):
     with pytest.raises(ValueError, match=message):
         SceneConfig(**changes)
+
+
+def test_config_survives_a_json_round_trip():
+    config = SceneConfig(sensor_weights=(("nisar_l", 2.0), ("sentinel1", 1.0)))
+    again = SceneConfig(**json.loads(json.dumps(dataclasses.asdict(config))))
+    assert again == config
+
+
+def test_weights_may_be_given_as_a_dict():
+    config = SceneConfig(mechanism_weights={"thrust": 1, "normal": 3})
+    assert config.mechanism_weights == (("thrust", 1.0), ("normal", 3.0))
 
 
 @pytest.mark.parametrize("seed", [-1, 1.5, "0", None])
