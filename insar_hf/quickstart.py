@@ -232,26 +232,45 @@ def _same(path: Path, wanted: dict[str, Any]) -> bool:
 
 
 def dataset_step(config: QuickstartConfig, plan: Plan) -> tuple[Path, bool]:
-    """Generate ``OUT/dataset``; returns (folder, reused)."""
+    """Generate ``OUT/dataset``; returns (folder, reused).
+
+    A complete folder made with the same size and seed is reused; an interrupted one resumes
+    (``generate_dataset`` skips complete shards); one made with other settings is replaced.
+    """
     from insar_hf.data import check_dataset, generate_dataset, read_generation
 
     folder = config.out_dir / "dataset"
-    if (folder / "README.md").is_file():
+    if folder.exists():
         try:
             params = read_generation(folder)
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError):
             params = {}
-        same = params.get("num_samples") == plan.num_samples and params.get("seed") == config.seed
+        same = (
+            sum(params.get("split_sizes", {}).values()) == plan.num_samples
+            and params.get("seed") == config.seed
+        )
         if same and not check_dataset(folder):
             return folder, True
-    generate_dataset(
-        folder,
-        num_samples=plan.num_samples,
-        seed=config.seed,
-        workers=config.workers,
-        shard_size=max(100, min(1000, plan.num_samples // 4)),
-        progress=True,
-    )
+        if not same:
+            shutil.rmtree(folder)
+
+    def generate():
+        generate_dataset(
+            folder,
+            num_samples=plan.num_samples,
+            seed=config.seed,
+            workers=config.workers,
+            shard_size=max(100, min(1000, plan.num_samples // 4)),
+            progress=True,
+        )
+
+    try:
+        generate()
+    except ValueError as err:
+        if "generated with different" not in str(err):
+            raise
+        shutil.rmtree(folder)  # same size and seed, but another generator configuration
+        generate()
     problems = check_dataset(folder)
     if problems:
         raise RuntimeError("the generated dataset failed its check:\n  " + "\n  ".join(problems))

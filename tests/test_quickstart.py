@@ -1,0 +1,153 @@
+"""`insar-hf quickstart` end to end on a tiny budget: every artefact exists, loads and serves."""
+# ruff: noqa: F811  (pytest fixtures imported from hub_standin are redefined as arguments)
+
+import importlib.util
+import json
+import socket
+
+import numpy as np
+import pytest
+from hub_standin import hub_standin  # noqa: F401
+
+from insar_hf.quickstart import QuickstartConfig, make_plan, run_quickstart
+
+TINY = dict(preset="vit-micro", num_samples=40, epochs=1, workers=1, batch_size=8)
+
+
+@pytest.fixture(scope="module")
+def quickstart(tmp_path_factory):
+    out = tmp_path_factory.mktemp("qs")
+    lines: list[str] = []
+    result = run_quickstart(QuickstartConfig(out_dir=out, **TINY), echo=lines.append)
+    return {"out": out, "result": result, "log": "\n".join(lines)}
+
+
+def test_plan_and_time_estimate_are_printed_before_the_first_step(quickstart):
+    log = quickstart["log"]
+    assert log.index("estimated total") < log.index("[1/3] dataset")
+
+
+def test_dataset_loads_with_load_dataset_in_three_splits(quickstart):
+    from datasets import load_dataset
+
+    ds = load_dataset(str(quickstart["out"] / "dataset"))
+    assert {k: len(v) for k, v in ds.items()} == {"train": 32, "validation": 4, "test": 4}
+    assert ds["train"].features["label"].names == ["no_earthquake", "earthquake"]
+
+
+def test_model_loads_with_detector_and_pipeline_and_they_agree(quickstart):
+    from datasets import load_dataset
+    from transformers import pipeline
+
+    from insar_hf import Detector
+
+    model_dir = quickstart["out"] / "model"
+    image = load_dataset(str(quickstart["out"] / "dataset"), split="test")[0]["image"]
+    detector = Detector.from_pretrained(model_dir, device="cpu")
+    result = detector.predict(image)
+    scores = {
+        r["label"]: r["score"]
+        for r in pipeline("image-classification", model=str(model_dir))(image)
+    }
+    assert scores["earthquake"] == pytest.approx(result.probability, abs=1e-4)
+
+
+def test_model_card_model_index_equals_metrics_json(quickstart):
+    from huggingface_hub import ModelCard
+
+    model_dir = quickstart["out"] / "model"
+    overall = json.loads((model_dir / "metrics.json").read_text())["overall"]
+    card = ModelCard.load(model_dir / "README.md")
+    reported = {
+        m["type"]: m["value"]
+        for m in card.data.to_dict()["model-index"][0]["results"][0]["metrics"]
+    }
+    assert reported["accuracy"] == pytest.approx(overall["accuracy"])
+    assert reported["f1"] == pytest.approx(overall["f1"])
+
+
+def test_staged_space_points_at_the_local_checkpoint(quickstart):
+    space = quickstart["out"] / "space"
+    assert (space / "model_id.txt").read_text().strip() == str(
+        (quickstart["out"] / "model").resolve()
+    )
+    assert (space / "app.py").is_file() and (space / "README.md").is_file()
+
+
+def test_staged_space_serves_one_prediction_on_loopback(quickstart):
+    from gradio_client import Client, handle_file
+
+    from insar_hf.render import render_interferogram
+
+    space = quickstart["out"] / "space"
+    spec = importlib.util.spec_from_file_location("staged_space_app", space / "app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    assert app.resolve_model() == str((quickstart["out"] / "model").resolve())
+    example = quickstart["out"] / "ring.png"
+    rows, cols = np.mgrid[0:224, 0:224]
+    render_interferogram(0.004 * ((rows - 90.0) ** 2 + (cols - 120.0) ** 2), "wrapped").save(
+        example
+    )
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo = app.build_demo()
+    demo.queue().launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True
+    )
+    try:
+        label, *_, status = Client(demo.local_url, verbose=False).predict(
+            handle_file(str(example)), "wrapped", "rollout", "mean", 1, api_name="/analyse"
+        )
+    finally:
+        demo.close()
+    assert {c["label"] for c in label["confidences"]} == {"no_earthquake", "earthquake"}
+    assert "P(earthquake)" in status
+
+
+def test_rerun_reuses_every_finished_step(quickstart):
+    out = quickstart["out"]
+    weights = out / "model" / "model.safetensors"
+    before = weights.stat().st_mtime_ns
+    lines: list[str] = []
+    run_quickstart(QuickstartConfig(out_dir=out, **TINY), echo=lines.append)
+    log = "\n".join(lines)
+    assert f"reused {out / 'dataset'}" in log and f"reused {out / 'model'}" in log
+    assert weights.stat().st_mtime_ns == before
+
+
+def test_push_without_a_token_fails_before_any_work(tmp_path, monkeypatch):
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "home"))  # no saved login either
+    with pytest.raises(ValueError, match="--push-to-hub needs a Hugging Face token"):
+        run_quickstart(
+            QuickstartConfig(out_dir=tmp_path / "qs", push_to_hub="org", **TINY),
+            echo=lambda s: None,
+        )
+    assert not (tmp_path / "qs").exists()
+
+
+def test_push_to_hub_uploads_dataset_model_and_space(quickstart, hub_standin):
+    result = run_quickstart(
+        QuickstartConfig(out_dir=quickstart["out"], push_to_hub="standin-user", **TINY),
+        echo=lambda s: None,
+    )
+    ids = result["pushed"]
+    assert any(f.endswith(".parquet") for f in hub_standin.files(ids["dataset"], "dataset"))
+    assert "model.safetensors" in hub_standin.files(ids["model"], "model")
+    space_files = hub_standin.files(ids["space"], "space")
+    assert "app.py" in space_files and "model_id.txt" in space_files
+
+
+def test_plan_fills_the_budget_with_measured_speeds():
+    config = QuickstartConfig(minutes=10, preset="vit-micro", workers=2)
+    plan = make_plan(config, scenes_per_s=50.0, train_rate=40.0, infer_rate=120.0)
+    assert 0.7 * 600 <= plan.total_s <= 0.9 * 600
+    slower = make_plan(config, scenes_per_s=50.0, train_rate=20.0, infer_rate=60.0)
+    assert slower.num_samples < plan.num_samples
+
+
+def test_config_rejects_an_org_with_a_slash():
+    with pytest.raises(ValueError, match="organisation or user name"):
+        QuickstartConfig(push_to_hub="org/repo")
