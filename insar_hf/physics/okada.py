@@ -35,7 +35,8 @@ Numerics
 --------
 Float64 throughout, vectorised over all points and the four Chinnery corners at once, in
 blocks of points small enough to stay in cache. Only Chinnery sums of the I-terms enter the
-displacements, so the four ``ln`` of each sum are taken as one ``ln`` of a product ratio.
+displacements, so the four ``ln`` of each sum are taken as one ``ln`` of a product ratio,
+and the four ``atan`` as two (``atan a - atan b`` is one quadrant-corrected ``atan``).
 The combinations ``q``, ``p - W``, ``y~`` and ``d~`` are written so that the fault width
 cancels analytically (``q = t sin(dip) - top cos(dip)``, ``d~`` is the corner depth, ...), so
 points on the trace of a surface-rupturing fault give ``q = eta = 0`` exactly rather than
@@ -82,7 +83,7 @@ _COS_NEAR_VERTICAL = 1e-3
 # Along/across-strike coordinates closer than this (relative to the fault size) to a fault
 # edge are snapped onto it, so that rotation round-off does not pick a side at random.
 _SNAP_RELATIVE = 1e-10
-_BLOCK = 8192
+_BLOCK = 2048  # points per block: (2, 2, 2048) float64 temporaries are 64 KiB, in L2
 
 
 def _check_scalar(name: str, value: float, *, low=None, high=None, low_open=False) -> float:
