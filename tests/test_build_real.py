@@ -1,4 +1,5 @@
 """End-to-end ``build-real``: products + catalogue -> dataset folder, report, grouped splits."""
+# ruff: noqa: F811  (pytest fixtures imported from hub_standin are redefined as arguments)
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from hub_standin import hub_standin  # noqa: F401
 from real_fixtures import (
     comcat_csv,
     okada_los_m,
@@ -337,3 +339,65 @@ def test_finetune_micro_from_synthetic_checkpoint_and_real_events_entries(built,
     assert {r.dataset_name for r in finetuned} == {"real events (fine-tuned)"}
     f1 = next(r.metric_value for r in finetuned if r.metric_type == "f1")
     assert f1 == summary["fine_tuned"]["overall"]["f1"]
+
+
+def test_dataset_passes_the_synthetic_set_checker(built):
+    from insar_hf.data import check_dataset
+
+    out, _ = built
+    assert check_dataset(out) == []
+
+
+def test_negatives_in_positive_pairs_keep_out_of_the_exclusion_radius(tmp_path):
+    from insar_hf.real import label_product, read_catalog, read_product
+    from insar_hf.real.tiles import exclusion_radius_km, make_tiles
+
+    # 300 x 300 pixels of 0.01 deg (about 0.9 x 1.1 km): a frame of about 270 km x 330 km.
+    ifg = read_product(
+        write_licsar(
+            tmp_path,
+            "20230120",
+            "20230213",
+            quiet_los_m(SHAPE, np.random.default_rng(1)),
+            step_deg=0.01,
+            lon0=36.0,
+            lat0=39.0,
+        )
+    )
+    event = {
+        "time": "2023-02-01T03:00:00Z",
+        "lat": 37.5,
+        "lon": 37.5,
+        "depth": 8,
+        "mag": 7.0,
+        "id": "ev7",
+    }
+    label = label_product(
+        ifg, read_catalog(comcat_csv(tmp_path / "c.csv", [event])).events, LabelRules()
+    )
+    config = TileConfig(tiles_per_event=0, negatives_per_product=6, kind="wrapped")
+    tiles, _ = make_tiles(ifg, label, config, np.random.default_rng(0))
+    radius = exclusion_radius_km(7.0, config.negative_exclusion_km)
+    assert radius == pytest.approx(3 * 10 ** (-2.44 + 0.59 * 7.0)) and radius > 100
+    assert len(tiles) == 6 and all(t.label == 0 and t.distance_km > radius for t in tiles)
+
+
+def test_push_to_hub_uploads_card_report_and_shards(inputs, tmp_path, hub_standin, capsys):
+    from insar_hf.cli import main
+
+    _, products, catalog = inputs
+    out = tmp_path / "ds"
+    args = [
+        "--products",
+        str(products),
+        "--catalog",
+        str(catalog),
+        "--out",
+        str(out),
+        "--kind",
+        "wrapped",
+    ]
+    assert main(["build-real", *args, "--push-to-hub", "standin-user/insar-real"]) == 0
+    files = hub_standin.files("standin-user/insar-real", "dataset")
+    local = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    assert set(files) >= local and "build_report.json" in files
