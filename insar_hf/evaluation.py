@@ -243,6 +243,23 @@ def predict_logits(model, dataset, *, batch_size: int = 32) -> tuple[np.ndarray,
     return (np.concatenate(logits) if logits else np.zeros((0, n_labels), np.float32)), columns
 
 
+def materialise(dataset):
+    """A streaming split as a map-style ``Dataset`` (one pass, cached on disk as Arrow).
+
+    Extra-metrics hooks index the split (``select``), which a stream cannot do.
+    """
+    import uuid
+
+    from datasets import Dataset
+
+    def rows(nonce: str):  # the nonce keeps datasets from reusing another stream's cache
+        yield from dataset
+
+    return Dataset.from_generator(
+        rows, features=dataset.features, gen_kwargs={"nonce": uuid.uuid4().hex}
+    )
+
+
 def _json_safe(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
@@ -274,7 +291,8 @@ def evaluate_model(
         A ``ViTForImageClassification`` (any device).
     dataset
         One split with the columns of docs/ARCHITECTURE.md (``image``, ``label``; ``kind``,
-        ``sensor``, ``mw`` give the breakdowns); map-style or streaming.
+        ``sensor``, ``mw`` give the breakdowns); map-style, or streaming (then first
+        :func:`materialise`-d).
     output_dir
         Folder for ``metrics.json``, ``confusion_matrix.png``, ``detection_vs_magnitude.png``
         and, with ``log_history``, ``training_curves.png``.
@@ -290,6 +308,8 @@ def evaluate_model(
     """
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
+    if not hasattr(dataset, "select"):
+        dataset = materialise(dataset)
     logits, cols = predict_logits(model, dataset, batch_size=batch_size)
     if len(logits) == 0:
         raise ValueError(f"the {split!r} split is empty; nothing to evaluate")

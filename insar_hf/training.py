@@ -240,8 +240,9 @@ class Augmenter:
     * both: left-right and up-down flips. A flip mirrors the geometry (a left-lateral fault looks
       right-lateral), which does not change *whether* there is an earthquake.
 
-    Randomness comes from a ``np.random.Generator`` created per process (DataLoader workers get
-    distinct streams derived from ``torch.initial_seed()``, which ``Trainer`` seeds).
+    Randomness: each image gets a ``np.random.Generator`` seeded from torch's global RNG, which
+    ``Trainer`` seeds (``--seed``), gives distinct streams in DataLoader workers, and saves in
+    every checkpoint, so a resumed run draws the same augmentations as an uninterrupted one.
     """
 
     def __init__(
@@ -251,62 +252,64 @@ class Augmenter:
         phase_offset: bool = True,
         crop_prob: float = 0.5,
         crop_min_scale: float = 0.6,
-        seed: int = 0,
     ):
         self.flip_prob = flip_prob
         self.phase_offset = phase_offset
         self.crop_prob = crop_prob
         self.crop_min_scale = crop_min_scale
-        self.seed = seed
-        self._rng: np.random.Generator | None = None
-        self._pid: int | None = None
 
-    @property
-    def rng(self) -> np.random.Generator:
-        if self._rng is None or self._pid != os.getpid():
-            import torch
+    @staticmethod
+    def _torch_rng() -> np.random.Generator:
+        import torch
 
-            self._rng = np.random.default_rng([self.seed, torch.initial_seed() % 2**63])
-            self._pid = os.getpid()
-        return self._rng
+        return np.random.default_rng(int(torch.randint(0, 2**62, ()).item()))
 
     def __call__(self, image: np.ndarray, kind: str, rng: np.random.Generator | None = None):
         """Augment one image, uint8 (224, 224, 3) -> uint8 (224, 224, 3)."""
-        rng = self.rng if rng is None else rng
-        size = image.shape[0]
-        if kind == "wrapped":
-            channels = [render.decode_wrapped_rad(image)]  # (H, W) rad, NaN = no data
-        elif kind == "unwrapped":
-            valid = image[..., 2] > 127
-            channels = [np.where(valid, image[..., c] / 255.0, np.nan) for c in (0, 1)]
-        else:
+        rng = self._torch_rng() if rng is None else rng
+        if kind not in render.KINDS:
             raise ValueError(f"kind must be 'wrapped' or 'unwrapped', got {kind!r}")
+        crop = None
         if rng.random() < self.crop_prob:
-            scale = rng.uniform(self.crop_min_scale, 1.0)
-            side = max(16, int(round(size * math.sqrt(scale))))
+            size = image.shape[0]
+            side = max(16, int(round(size * math.sqrt(rng.uniform(self.crop_min_scale, 1.0)))))
             r0, c0 = rng.integers(0, size - side + 1, size=2)
-            channels = [
-                render.resample_field(ch[r0 : r0 + side, c0 : c0 + side], kind, size=size)
-                for ch in channels
-            ]
+            crop = (slice(r0, r0 + side), slice(c0, c0 + side))
+        offset = rng.uniform(-math.pi, math.pi) if self.phase_offset else 0.0
+        if kind == "wrapped" and (crop is not None or self.phase_offset):
+            image = self._wrapped(image, crop, offset)
+        elif kind == "unwrapped" and crop is not None:
+            image = self._unwrapped(image, crop)
+        # Flips act on the encoded image exactly (no re-quantisation).
         if rng.random() < self.flip_prob:
-            channels = [ch[:, ::-1] for ch in channels]
+            image = image[:, ::-1]
         if rng.random() < self.flip_prob:
-            channels = [ch[::-1, :] for ch in channels]
-        if kind == "wrapped":
-            phase = channels[0]
-            if not np.isfinite(phase).any():
-                return image  # a crop of pure no-data: keep the original
-            if self.phase_offset:
-                phase = phase + rng.uniform(-math.pi, math.pi)
-            return render.render_array(phase, "wrapped", size=size)
-        red, green = channels
-        valid = np.isfinite(red) & np.isfinite(green)
+            image = image[::-1, :]
+        return np.ascontiguousarray(image)
+
+    @staticmethod
+    def _wrapped(image: np.ndarray, crop, offset_rad: float) -> np.ndarray:
+        size = image.shape[0]
+        phase = render.decode_wrapped_rad(image)  # (H, W) rad, NaN = no data
+        if crop is not None:
+            phase = render.resample_field(phase[crop], "wrapped", size=size)  # phasor average
+        if not np.isfinite(phase).any():
+            return image  # a crop of pure no-data: keep the original
+        return render.render_array(phase + offset_rad, "wrapped", size=size)
+
+    @staticmethod
+    def _unwrapped(image: np.ndarray, crop) -> np.ndarray:
+        size = image.shape[0]
+        valid = image[..., 2] > 127
         out = np.zeros_like(image)
-        out[..., 0] = np.rint(np.clip(np.nan_to_num(red), 0, 1) * 255)
-        out[..., 1] = np.rint(np.clip(np.nan_to_num(green), 0, 1) * 255)
+        for c in (0, 1):
+            channel = np.where(valid, image[..., c] / 255.0, np.nan)[crop]
+            channel = render.resample_field(channel, "unwrapped", size=size)  # (H, W), NaN-aware
+            out[..., c] = np.rint(np.clip(np.nan_to_num(channel), 0.0, 1.0) * 255.0)
+            if c == 0:
+                keep = np.isfinite(channel)
         out[..., 2] = 255
-        out[~valid] = 0
+        out[~keep] = 0
         return out
 
 
@@ -498,8 +501,9 @@ def train(
             phase_offset=data_args.phase_offset,
             crop_prob=data_args.crop_prob,
             crop_min_scale=data_args.crop_min_scale,
-            seed=training_args.seed,
         )
+    if data_args.streaming:  # map-style splits are shuffled by Trainer's sampler
+        splits["train"] = splits["train"].shuffle(seed=training_args.seed, buffer_size=1000)
     callbacks = []
     if training_args.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(training_args.early_stopping_patience))

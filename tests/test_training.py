@@ -1,0 +1,375 @@
+"""Training: argument validation, augmentation physics, an end-to-end run under
+``accelerate launch``, loading the result with the Auto classes and ``pipeline``, resume, push."""
+# ruff: noqa: F811  (pytest fixtures imported from hub_standin are redefined as arguments)
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hub_standin import hub_standin  # noqa: F401
+from safetensors.torch import load_file
+
+from insar_hf import render
+from insar_hf.training import Augmenter, InsarTrainingArguments, make_transform, parse_args
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAIN_ARGS = [
+    "--preset", "vit-micro",
+    "--num_train_epochs", "2",
+    "--per_device_train_batch_size", "4",
+    "--per_device_eval_batch_size", "8",
+    "--learning_rate", "1e-3",
+    "--save_total_limit", "4",
+    "--disable_tqdm", "true",
+    "--seed", "3",
+]  # fmt: skip
+
+
+# --- arguments --------------------------------------------------------------------------------
+
+
+def _parse_error(argv):
+    with pytest.raises(ValueError) as info:
+        parse_args(argv)
+    return str(info.value)
+
+
+def test_missing_dataset_says_what_to_give():
+    assert "--dataset is required" in _parse_error(["--preset", "vit-micro"])
+
+
+def test_unknown_preset_lists_the_presets():
+    msg = _parse_error(["--dataset", "d", "--preset", "vit-giant"])
+    assert "--preset 'vit-giant' is unknown; choose one of ['vit-base-patch16-224'" in msg
+
+
+def test_probability_out_of_range_is_refused():
+    msg = _parse_error(["--dataset", "d", "--flip_prob", "1.5"])
+    assert msg == "--flip_prob must be a probability in [0, 1], got 1.5"
+
+
+def test_bf16_on_cpu_is_refused():
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    assert "--bf16 needs a CUDA GPU" in _parse_error(["--dataset", "d", "--bf16", "true"])
+
+
+def test_bf16_defaults_to_off_without_gpu():
+    _, _, args = parse_args(["--dataset", "d", "--output_dir", "o"])
+    assert args.bf16 is (torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+
+
+def test_push_without_repo_id_is_refused():
+    assert "--push_to_hub needs --hub_model_id" in _parse_error(
+        ["--dataset", "d", "--push_to_hub", "true"]
+    )
+
+
+def test_streaming_without_max_steps_is_refused(tmp_path):
+    from insar_hf.training import check_arguments
+
+    _, data, args = parse_args(
+        ["--dataset", "d", "--streaming", "true", "--output_dir", str(tmp_path)]
+    )
+    with pytest.raises(ValueError, match="--streaming has no dataset length"):
+        check_arguments(data, args)
+
+
+def test_paper_recipe_is_the_default():
+    _, _, args = parse_args(["--dataset", "d"])
+    assert (args.learning_rate, args.num_train_epochs, args.weight_decay) == (1e-5, 20.0, 0.0)
+    assert (args.metric_for_best_model, args.load_best_model_at_end) == ("f1", True)
+    assert isinstance(args, InsarTrainingArguments)
+
+
+@pytest.mark.parametrize("name", ["paper_vit_b16.json", "cpu_demo.json"])
+def test_shipped_json_configs_parse(name):
+    model, data, args = parse_args([str(ROOT / "training" / "configs" / name)])
+    assert model.preset in ("vit-base-patch16-224", "vit-micro") and data.dataset
+
+
+# --- augmentation -----------------------------------------------------------------------------
+
+
+def _wrapped_image(rng):
+    yy, xx = np.mgrid[0:224, 0:224]
+    phase = 0.05 * xx + 3 * np.exp(-((xx - 100.0) ** 2 + (yy - 120.0) ** 2) / 800.0)
+    phase[:30, :40] = np.nan  # a no-data hole in the north-west corner
+    return render.render_array(phase, "wrapped")
+
+
+def test_phase_offset_is_a_constant_shift_of_the_decoded_phase(rng):
+    image = _wrapped_image(rng)
+    aug = Augmenter(flip_prob=0.0, crop_prob=0.0, phase_offset=True)(image, "wrapped", rng)
+    diff = np.angle(
+        np.exp(1j * (render.decode_wrapped_rad(aug) - render.decode_wrapped_rad(image)))
+    )
+    valid = np.isfinite(diff)
+    assert np.ptp(np.unwrap(diff[valid])) < 0.03  # one constant offset (uint8 quantisation)
+    assert abs(diff[valid].mean()) > 1e-3  # and not the identity (seeded draw)
+
+
+def test_phase_offset_keeps_no_data_where_it_was(rng):
+    image = _wrapped_image(rng)
+    aug = Augmenter(flip_prob=0.0, crop_prob=0.0)(image, "wrapped", rng)
+    np.testing.assert_array_equal(aug[..., 2] == 0, image[..., 2] == 0)
+
+
+def test_flips_mirror_the_image_and_its_no_data(rng):
+    image = _wrapped_image(rng)
+    aug = Augmenter(flip_prob=1.0, crop_prob=0.0, phase_offset=False)(image, "wrapped", rng)
+    np.testing.assert_array_equal(aug, image[::-1, ::-1])
+
+
+def test_unwrapped_flip_keeps_channels_exactly(rng):
+    image = render.render_array(rng.normal(size=(224, 224)).cumsum(0), "unwrapped")
+    aug = Augmenter(flip_prob=1.0, crop_prob=0.0)(image, "unwrapped", rng)
+    np.testing.assert_array_equal(aug, image[::-1, ::-1])
+
+
+def test_crop_of_a_linear_ramp_is_a_ramp_of_the_same_direction(rng):
+    xx = np.mgrid[0:224, 0:224][1]
+    image = render.render_array(0.1 * xx, "wrapped")
+    aug = Augmenter(flip_prob=0.0, crop_prob=1.0, crop_min_scale=0.5, phase_offset=False)(
+        image, "wrapped", rng
+    )
+    phase = np.unwrap(render.decode_wrapped_rad(aug), axis=1)
+    rows_gradient = np.diff(phase, axis=1).mean()
+    # a crop of side L resampled to 224 widens the fringes by 224 / L, L^2 in [0.5, 1] x 224^2
+    assert 0.1 * math.sqrt(0.5) - 0.002 < rows_gradient < 0.1 - 0.002
+    assert np.abs(np.diff(phase, axis=0)).max() < 0.02  # still constant down the columns
+
+
+def test_eval_transform_does_not_augment(rng):
+    from PIL import Image
+
+    image = _wrapped_image(rng)
+    out = make_transform(None, ["wrapped", "unwrapped"])(
+        {"image": [Image.fromarray(image)], "label": [1], "kind": [0]}
+    )
+    np.testing.assert_array_equal(out["image"][0], image)
+    assert out["labels"] == [1]
+
+
+def test_augmentation_draws_from_torch_rng_so_a_seed_reproduces_it(rng):
+    image = _wrapped_image(rng)
+    torch.manual_seed(5)
+    first = Augmenter()(image, "wrapped")
+    torch.manual_seed(5)
+    np.testing.assert_array_equal(Augmenter()(image, "wrapped"), first)
+
+
+def test_trainer_checkpoint_reload_restores_every_weight(tmp_path):
+    """transformers 5 saves legacy ViT key names; Trainer's raw reload would match none."""
+    from transformers import TrainingArguments
+
+    from insar_hf.modeling import build_model
+    from insar_hf.training import _trainer_class
+
+    torch.manual_seed(0)
+    model = build_model("vit-micro", id2label={0: "n", 1: "e"}, label2id={"n": 0, "e": 1})
+    model.save_pretrained(tmp_path / "ckpt")
+    saved = {k: v.clone() for k, v in model.state_dict().items()}
+    args = TrainingArguments(output_dir=str(tmp_path), report_to="none", use_cpu=True)
+    trainer = _trainer_class()(model=model, args=args)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(1.0)
+    trainer._load_from_checkpoint(str(tmp_path / "ckpt"))
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(value, saved[key], rtol=0, atol=0)
+
+
+# --- end to end -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dataset_dir(tmp_path_factory):
+    from insar_hf.data import generate_dataset
+
+    out = tmp_path_factory.mktemp("ds")
+    generate_dataset(
+        out,
+        split_sizes_={"train": 12, "validation": 6, "test": 6},
+        seed=0,
+        workers=1,
+        progress=False,
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def trained(dataset_dir, tmp_path_factory):
+    """Two epochs of the micro preset through ``accelerate launch`` (CPU config)."""
+    out = tmp_path_factory.mktemp("run")
+    cmd = [
+        sys.executable, "-m", "accelerate.commands.launch",
+        "--config_file", str(ROOT / "training" / "accelerate" / "cpu.yaml"),
+        str(ROOT / "training" / "train.py"),
+        "--dataset", str(dataset_dir), "--output_dir", str(out), *TRAIN_ARGS,
+    ]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return out, proc.stdout
+
+
+@pytest.mark.slow
+def test_training_writes_every_artefact(trained):
+    out, stdout = trained
+    for name in (
+        "config.json",
+        "model.safetensors",
+        "preprocessor_config.json",
+        "README.md",
+        "metrics.json",
+        "training_config.json",
+        "confusion_matrix.png",
+        "training_curves.png",
+        "detection_vs_magnitude.png",
+    ):
+        assert (out / name).is_file(), name
+    assert list((out / "runs").rglob("events.out.tfevents.*")), "no TensorBoard log"
+    assert "test: accuracy=" in stdout
+
+
+@pytest.mark.slow
+def test_model_index_equals_metrics_json(trained):
+    from huggingface_hub import ModelCard
+
+    out, _ = trained
+    metrics = json.loads((out / "metrics.json").read_text())
+    card = ModelCard.load(out / "README.md")
+    got = {r.metric_type: r.metric_value for r in card.data.eval_results}
+    want = {k: metrics["overall"][k] for k in got}
+    assert got == want and {"accuracy", "f1"} <= set(got)
+    assert metrics["overall"]["n"] == 6 and set(metrics["by_kind"]) <= {"wrapped", "unwrapped"}
+
+
+@pytest.mark.slow
+def test_final_model_is_the_best_checkpoint_by_f1(trained):
+    out, _ = trained
+    state = json.loads((out / "trainer_state.json").read_text())
+    best = Path(state["best_model_checkpoint"]).name
+    final, best_w = (
+        load_file(out / "model.safetensors"),
+        load_file(out / best / "model.safetensors"),
+    )
+    assert final.keys() == best_w.keys()
+    for key in final:
+        torch.testing.assert_close(final[key], best_w[key], rtol=0, atol=0)
+
+
+@pytest.mark.slow
+def test_result_loads_with_auto_classes_and_pipeline_alike(trained, dataset_dir):
+    from datasets import load_dataset
+    from transformers import AutoImageProcessor, AutoModelForImageClassification, pipeline
+
+    from insar_hf.modeling import load_model, predict_proba
+
+    out, _ = trained
+    images = load_dataset(str(dataset_dir), split="test")["image"][:3]
+    ours = predict_proba(load_model(str(out)), [np.asarray(im) for im in images])
+    processor = AutoImageProcessor.from_pretrained(out)
+    model = AutoModelForImageClassification.from_pretrained(out).eval()
+    with torch.inference_mode():
+        auto = model(**processor(images=images, return_tensors="pt")).logits.softmax(-1).numpy()
+    np.testing.assert_allclose(auto, ours, atol=1e-5)
+    clf = pipeline("image-classification", model=str(out), device="cpu")
+    for im, p in zip(images, ours):
+        scores = {d["label"]: d["score"] for d in clf(im, top_k=None)}
+        np.testing.assert_allclose([scores["no_earthquake"], scores["earthquake"]], p, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_resume_from_checkpoint_reproduces_the_uninterrupted_run(trained, dataset_dir, tmp_path):
+    from insar_hf.training import train
+
+    out, _ = trained
+    steps = sorted(int(p.name.split("-")[1]) for p in out.glob("checkpoint-*"))
+    first, last = steps[0], steps[-1]
+    model_args, data_args, args = parse_args(
+        ["--dataset", str(dataset_dir), "--output_dir", str(tmp_path), *TRAIN_ARGS]
+        + ["--resume_from_checkpoint", str(out / f"checkpoint-{first}")]
+    )
+    train(model_args, data_args, args)
+    resumed = load_file(tmp_path / f"checkpoint-{last}" / "model.safetensors")
+    uninterrupted = load_file(out / f"checkpoint-{last}" / "model.safetensors")
+    for key in uninterrupted:
+        torch.testing.assert_close(resumed[key], uninterrupted[key], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_evaluate_command_recomputes_metrics_and_card(trained, dataset_dir, tmp_path):
+    from huggingface_hub import ModelCard
+
+    from insar_hf.cli import main
+
+    out, _ = trained
+    assert (
+        main(
+            [
+                "evaluate",
+                "--model",
+                str(out),
+                "--dataset",
+                str(dataset_dir),
+                "--output",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    again = json.loads((tmp_path / "metrics.json").read_text())
+    before = json.loads((out / "metrics.json").read_text())
+    assert again["overall"]["confusion_matrix"] == before["overall"]["confusion_matrix"]
+    card = ModelCard.load(tmp_path / "README.md")
+    assert {r.metric_type: r.metric_value for r in card.data.eval_results}["accuracy"] == again[
+        "overall"
+    ]["accuracy"]
+    assert (tmp_path / "training_curves.png").is_file()
+
+
+@pytest.mark.slow
+def test_push_model_uploads_model_files_only(trained, hub_standin):
+    from insar_hf.cli import main
+
+    out, _ = trained
+    assert main(["push-model", "--model", str(out), "--repo-id", "org/insar-vit-micro"]) == 0
+    remote = hub_standin.files("org/insar-vit-micro", "model")
+    assert {
+        "config.json",
+        "model.safetensors",
+        "preprocessor_config.json",
+        "README.md",
+        "metrics.json",
+    } <= set(remote)
+    assert not any(name.startswith(("checkpoint-", "runs/")) for name in remote)
+    assert remote["model.safetensors"] == (out / "model.safetensors").read_bytes()
+
+
+@pytest.mark.slow
+def test_streaming_run_with_max_steps(dataset_dir, tmp_path):
+    from insar_hf.training import train
+
+    args = ["--dataset", str(dataset_dir), "--output_dir", str(tmp_path), *TRAIN_ARGS]
+    args += ["--streaming", "true", "--max_steps", "2", "--report_to", "none"]
+    args += [
+        "--eval_strategy",
+        "steps",
+        "--save_strategy",
+        "steps",
+        "--eval_steps",
+        "2",
+        "--save_steps",
+        "2",
+    ]
+    metrics = train(*parse_args(args))
+    assert metrics["overall"]["n"] == 6
+    assert json.loads((tmp_path / "trainer_state.json").read_text())["global_step"] == 2
