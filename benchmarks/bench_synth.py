@@ -66,6 +66,24 @@ def whole_path(n: int, seed: int, config: SceneConfig, compress_level: int) -> d
     return timings
 
 
+def png_levels(n: int, seed: int, config: SceneConfig, levels=(0, 1, 3, 6, 9)) -> dict:
+    """Mean PNG encode time (ms) and size (KiB) of ``n`` rendered scenes per zlib level."""
+    images = [
+        render_array(s.field_rad, s.kind)
+        for s in (sample_scene(scene_seed_sequence(seed, "train", i), config) for i in range(n))
+    ]
+    out = {}
+    for level in levels:
+        t0 = time.perf_counter()
+        size = 0
+        for image in images:
+            buffer = io.BytesIO()
+            Image.fromarray(image).save(buffer, format="PNG", compress_level=level)
+            size += buffer.tell()
+        out[level] = ((time.perf_counter() - t0) / n * 1e3, size / n / 1024)
+    return out
+
+
 def _dc3d_enu(x_m, y_m, *, strike_deg, dip_deg, rake_deg, slip_m, length_m, width_m, top_m, nu):
     """East/north/up from DC3D at one surface point (map frame of okada_surface_displacement)."""
     from okada_wrapper import dc3dwrapper
@@ -209,6 +227,12 @@ def main(argv: list[str] | None = None) -> int:
         ms = t.get(stage, 0.0) / args.scenes * 1e3
         print(f"  {stage:16s} {ms:7.2f} ms  {100 * ms / per_scene_ms:5.1f} %")
     print(f"  PNG size {t['png_kib']:.1f} KiB (compress_level={args.compress_level})")
+
+    p = png_levels(min(args.scenes, 30), args.seed, config)
+    print("PNG encode of rendered scenes by zlib level (ms, KiB per image)")
+    print(
+        "  " + "   ".join(f"level {k}: {ms:5.2f} ms {kib:5.1f} KiB" for k, (ms, kib) in p.items())
+    )
 
     o = okada_vs_dc3d(args.dc3d_pixels, args.seed)
     print("Okada, 224x224 grid, vectorised NumPy vs per-pixel Python loop over DC3D")
