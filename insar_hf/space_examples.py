@@ -1,7 +1,8 @@
 """The example interferograms bundled with the Space (``space/examples/``).
 
-Drawn from the synthetic generator (:func:`insar_hf.synth.sample_scene`, split ``"examples"``
-so that they never coincide with a training, validation or test scene) and rendered with
+Drawn from the synthetic generator (:func:`insar_hf.synth.sample_scene`) with seed sequences
+``SeedSequence(seed, spawn_key=(EXAMPLE_STREAM, i))``: the dataset splits use spawn keys 0-2, so
+an example never coincides with a training, validation or test scene of any seed and rendered with
 :func:`insar_hf.render.render_interferogram`: for each of the first ``per_label`` scenes with and
 without an earthquake, its wrapped **and** unwrapped phase. ``examples.json`` records each file's
 label, kind, true deformation box and magnitude.
@@ -19,11 +20,18 @@ import sys
 from pathlib import Path
 
 LABEL_NAMES = ("no_earthquake", "earthquake")
-EXAMPLE_SPLIT = "examples"
+EXAMPLE_STREAM = 99
+"""Spawn-key stream of the examples (the dataset splits use 0, 1, 2)."""
 
 
 def write_examples(
-    folder: str | Path, *, per_label: int = 2, seed: int = 2024, max_draws: int = 200
+    folder: str | Path,
+    *,
+    per_label: int = 2,
+    seed: int = 2024,
+    max_box_fraction: float = 0.5,
+    min_mw: float = 6.0,
+    max_draws: int = 1000,
 ) -> list[Path]:
     """Write ``4 * per_label`` example PNGs and ``examples.json`` into ``folder``.
 
@@ -33,8 +41,11 @@ def write_examples(
         Output folder (created).
     per_label
         Scenes per label; each gives a wrapped and an unwrapped image.
+    max_box_fraction, min_mw
+        Positives whose true box covers more of the image, or of smaller magnitude, are
+        skipped, so that the examples show a clear deformation that does not fill the image.
     seed
-        Generator seed; the scenes are ``scene_seed_sequence(seed, "examples", i)``.
+        Generator seed; scene ``i`` is ``SeedSequence(seed, spawn_key=(EXAMPLE_STREAM, i))``.
     max_draws
         Give up (``RuntimeError``) after this many scenes without enough of each label.
 
@@ -43,16 +54,24 @@ def write_examples(
     list[Path]
         The PNG files, positives first.
     """
+    import numpy as np
+
     from insar_hf.render import render_interferogram
-    from insar_hf.synth import sample_scene, scene_seed_sequence
+    from insar_hf.synth import sample_scene
 
     if per_label < 1:
         raise ValueError(f"per_label must be >= 1; got {per_label}")
     folder = Path(folder)
     chosen: dict[int, list] = {0: [], 1: []}
     for index in range(max_draws):
-        scene = sample_scene(scene_seed_sequence(seed, EXAMPLE_SPLIT, index))
-        if len(chosen[scene.label]) < per_label:
+        scene = sample_scene(np.random.SeedSequence(seed, spawn_key=(EXAMPLE_STREAM, index)))
+        x0, y0, x1, y1 = scene.deformation_bbox
+        rows, cols = scene.field_rad.shape
+        too_big = (x1 - x0) * (y1 - y0) > max_box_fraction * rows * cols
+        too_small = not float(scene.metadata.get("mw", float("nan"))) >= min_mw
+        if len(chosen[scene.label]) < per_label and not (
+            scene.label == 1 and (too_big or too_small)
+        ):
             chosen[scene.label].append((index, scene))
         if all(len(v) == per_label for v in chosen.values()):
             break

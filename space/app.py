@@ -11,6 +11,7 @@ bundled example at once (handy for links and for the headless-browser test).
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -63,6 +64,10 @@ def build_demo(
         except Exception as err:  # shown in the UI instead of a crash at start-up
             load_error = f"Could not load the model {model_path!r}: {err}"
     num_layers = detector.model.config.num_hidden_layers if detector else 1
+    truth_file = examples_dir / "examples.json"
+    truth = {}
+    if truth_file.is_file():
+        truth = {r["file"]: r for r in json.loads(truth_file.read_text())}
 
     def analyse(file, kind, method, head_fusion, layer):
         if detector is None:
@@ -91,6 +96,13 @@ def build_demo(
         )
         if result.map_boxes:
             status += f" Top box in map coordinates: {result.map_boxes[0]}."
+        known = truth.get(Path(path).name)
+        if known:
+            mw = f", Mw {known['mw']:.1f}" if known.get("mw") else ""
+            status += (
+                f"\n\nSynthetic example: true label **{known['label']}**{mw}, true deformation "
+                f"box {known['deformation_bbox']}."
+            )
         gallery = head_map_gallery(result.head_maps, layer=layer_index)
         return result.probabilities, result.overlay(scale=2), gallery, status
 

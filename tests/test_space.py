@@ -18,7 +18,6 @@ from PIL import Image
 from test_detector import _save_tiny_vit
 
 from insar_hf.detector import Detector
-from insar_hf.render import render_interferogram
 
 SPACE_DIR = Path(__file__).resolve().parent.parent / "space"
 CHROMIUM = shutil.which("chromium") or (
@@ -54,15 +53,12 @@ def _launch(demo, app):
 def space(tmp_path_factory):
     root = tmp_path_factory.mktemp("space")
     model_dir = _save_tiny_vit(root / "model")
-    examples = root / "examples"
-    examples.mkdir()
-    rows, cols = np.mgrid[0:224, 0:224]
-    phase = 0.003 * ((rows - 100.0) ** 2 + (cols - 60.0) ** 2)
-    render_interferogram(phase, "wrapped").save(examples / "ring_wrapped.png")
+    examples = SPACE_DIR / "examples"
     app = _load_app()
     demo = app.build_demo(str(model_dir), examples_dir=examples)
     url = _launch(demo, app)
-    yield {"url": url, "model": model_dir, "example": examples / "ring_wrapped.png", "app": app}
+    example = examples / "earthquake_wrapped_1.png"
+    yield {"url": url, "model": model_dir, "example": example, "app": app}
     demo.close()
 
 
@@ -84,6 +80,7 @@ def test_prediction_through_gradio_client_matches_detector(space):
     assert Image.open(overlay).size == (448, 448)  # shown at twice the model input
     assert len(gallery) == 4  # one map per head of the chosen layer
     assert f"P(earthquake) = {expected.probability:.3f}" in status
+    assert "true label **earthquake**" in status  # the example's ground truth is shown
 
 
 def test_sixteen_bit_upload_gets_a_clear_message(space, tmp_path):
@@ -285,3 +282,34 @@ def test_push_space_uploads_to_the_hub_standin(hub_standin, capsys):
     assert "insar_hf/detector.py" in files
     assert b"- org/vit" in files["README.md"]
     assert capsys.readouterr().out.strip().endswith("org/quake-space")
+
+
+def test_write_examples_gives_positives_and_negatives_in_both_kinds(tmp_path):
+    from insar_hf.space_examples import write_examples
+
+    paths = write_examples(tmp_path / "a", per_label=1)
+    names = sorted(p.name for p in paths)
+    assert names == [
+        "earthquake_unwrapped_1.png",
+        "earthquake_wrapped_1.png",
+        "no_earthquake_unwrapped_1.png",
+        "no_earthquake_wrapped_1.png",
+    ]
+    records = json.loads((tmp_path / "a" / "examples.json").read_text())
+    positive = next(r for r in records if r["label"] == "earthquake")
+    x0, y0, x1, y1 = positive["deformation_bbox"]
+    assert positive["mw"] >= 6.0 and 0 < (x1 - x0) * (y1 - y0) <= 0.5 * 224 * 224
+    again = write_examples(tmp_path / "b", per_label=1)
+    assert [p.read_bytes() for p in paths] == [p.read_bytes() for p in again]
+
+
+def test_bundled_examples_are_listed_and_rendered_at_model_size():
+    records = json.loads((SPACE_DIR / "examples" / "examples.json").read_text())
+    assert {(r["label"], r["kind"]) for r in records} == {
+        (label, kind)
+        for label in ("earthquake", "no_earthquake")
+        for kind in ("wrapped", "unwrapped")
+    }
+    for r in records:
+        with Image.open(SPACE_DIR / "examples" / r["file"]) as image:
+            assert image.size == (224, 224) and image.mode == "RGB"
