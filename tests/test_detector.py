@@ -204,3 +204,63 @@ def test_overlay_draws_the_top_box_edges_on_its_half_open_bounds():
     out = np.asarray(draw_overlay(image, np.zeros((64, 64)), [Box(10, 20, 30, 40, 1.0)], alpha=0.0))
     assert tuple(out[36, 10]) == (0, 255, 0) and tuple(out[36, 29]) == (0, 255, 0)
     assert tuple(out[36, 31]) == (0, 0, 255) and tuple(out[36, 20]) == (0, 0, 255)
+
+
+@pytest.fixture
+def licsar_unw(tmp_path):
+    from real_fixtures import quiet_los_m, write_licsar
+
+    los_m = quiet_los_m((150, 260), np.random.default_rng(3))
+    folder = write_licsar(tmp_path, "20230120", "20230213", los_m, with_enu=False)
+    return folder / "20230120_20230213.geo.unw.tif"
+
+
+def _inside_bounds(box, bounds):
+    x0, y0, x1, y1 = bounds
+    eps = 1e-9
+    return x0 - eps <= box[0] < box[2] <= x1 + eps and y0 - eps <= box[1] < box[3] <= y1 + eps
+
+
+def test_geotiff_product_gives_boxes_in_its_map_coordinates(detector, licsar_unw):
+    from insar_hf.detector import read_frame
+
+    result = detector.predict(licsar_unw, kind="unwrapped")
+    phase, _, _ = read_frame(licsar_unw, "unwrapped")
+    same = detector.predict(phase, kind="unwrapped")
+    assert result.probability == pytest.approx(same.probability, abs=1e-6)
+    bounds = (37.0, 37.5 - 150 * 0.001, 37.0 + 260 * 0.001, 37.5)
+    assert result.map_boxes and len(result.map_boxes) == len(result.boxes)
+    assert all(_inside_bounds(b, bounds) for b in result.map_boxes)
+
+
+def test_scan_of_a_product_reports_boxes_in_map_coordinates(detector, licsar_unw):
+    result = detector.scan(licsar_unw, window=100, stride=80, min_probability=0.0, progress=False)
+    assert result.probability.shape == (150, 260)
+    bounds = (37.0, 37.5 - 150 * 0.001, 37.0 + 260 * 0.001, 37.5)
+    assert result.map_boxes and all(_inside_bounds(b, bounds) for b in result.map_boxes)
+
+
+def test_predict_command_prints_json_and_writes_overlays(model_dir, phase, tmp_path, capsys):
+    import json
+
+    from insar_hf.cli import main
+
+    paths = []
+    for name, kind in (("a.png", "wrapped"), ("b.png", "unwrapped")):
+        render_interferogram(phase, kind).save(tmp_path / name)
+        paths.append(str(tmp_path / name))
+    out = tmp_path / "overlay.png"
+    assert (
+        main(["predict", *paths, "--model", str(model_dir), "--json", "--overlay", str(out)]) == 0
+    )
+    results = json.loads(capsys.readouterr().out)
+    assert [r["source"] for r in results] == paths
+    assert (tmp_path / "overlay-a.png").is_file() and (tmp_path / "overlay-b.png").is_file()
+
+
+def test_predict_command_reports_a_bad_file_without_traceback(model_dir, tmp_path, capsys):
+    from insar_hf.cli import main
+
+    (tmp_path / "notes.txt").write_text("x")
+    assert main(["predict", str(tmp_path / "notes.txt"), "--model", str(model_dir)]) == 2
+    assert "unsupported file type '.txt'" in capsys.readouterr().err
