@@ -287,6 +287,17 @@ class SceneConfig:
         def is_int(v) -> bool:
             return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(f.default, float):
+                need(
+                    isinstance(value, (int, float, np.floating, np.integer))
+                    and not isinstance(value, bool)
+                    and math.isfinite(value),
+                    f"{f.name} must be a finite number, got {value!r}",
+                )
+            elif isinstance(f.default, str):
+                need(isinstance(value, str), f"{f.name} must be a string, got {value!r}")
         need(
             is_int(self.image_size_px) and 16 <= self.image_size_px <= 4096,
             f"image_size_px must be an integer in [16, 4096], got {self.image_size_px!r}",

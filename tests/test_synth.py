@@ -307,6 +307,8 @@ def test_gutenberg_richter_magnitudes_follow_the_b_value():
         ({"epicentre_margin_fraction": 0.5}, "epicentre_margin_fraction must be in \\[0, 0.5\\)"),
         ({"mean_coherence_max": 1.2}, "mean coherence must lie in \\(0, 1\\]"),
         ({"okada_stride_px": 0}, "okada_stride_px must be an integer in \\[1, 8\\]"),
+        ({"positive_fraction": "0.5"}, "positive_fraction must be a finite number, got '0.5'"),
+        ({"no_data_threshold": float("nan")}, "no_data_threshold must be a finite number"),
         ({"top_depth_max_m": 25e3}, "top_depth_max_m \\(25000.0\\) must be shallower than"),
     ],
 )
