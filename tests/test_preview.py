@@ -41,3 +41,9 @@ def test_non_png_path_is_refused(tmp_path):
 def test_panel_count_is_validated():
     with pytest.raises(ValueError, match="n must be an integer number of panels"):
         preview_scenes(0, config=TINY)
+
+
+def test_cli_reports_bad_options_without_a_traceback(tmp_path, capsys):
+    assert main(["preview", "--n", "0", "--out", str(tmp_path / "p.png")]) == 2
+    assert "n must be an integer number of panels" in capsys.readouterr().err
+    assert not (tmp_path / "p.png").exists()

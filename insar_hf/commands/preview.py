@@ -28,15 +28,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from insar_hf.preview import write_preview
 
-    out = write_preview(
-        args.out,
-        n=args.n,
-        seed=args.seed,
-        columns=args.columns,
-        model_input=args.model_input,
-        dpi=args.dpi,
-    )
+    try:
+        out = write_preview(
+            args.out,
+            n=args.n,
+            seed=args.seed,
+            columns=args.columns,
+            model_input=args.model_input,
+            dpi=args.dpi,
+        )
+    except ValueError as err:
+        print(f"insar-hf preview: error: {err}", file=sys.stderr)
+        return 2
     print(f"wrote {out}")
     return 0
