@@ -184,6 +184,38 @@ def test_rupture_stays_inside_the_seismogenic_layer(scenes):
         assert bottom <= TINY.seismogenic_depth_m * (1 + 1e-5)
 
 
+def test_earthquake_part_matches_okadas_dc3d_and_a_right_looking_los(positive):
+    dc3d = pytest.importorskip("okada_wrapper").dc3dwrapper
+    m = positive.metadata
+    pixel = m["pixel_m"]
+    strike, dip, rake = (math.radians(m[k]) for k in ("strike_deg", "dip_deg", "rake_deg"))
+    # Fault-centroid surface projection -> DC3D origin above the top edge's midpoint.
+    shift = 0.5 * m["width_m"] * math.cos(dip)
+    ref_e = m["epicentre_col_px"] * pixel - shift * math.cos(strike)
+    ref_n = -m["epicentre_row_px"] * pixel + shift * math.sin(strike)
+    h, inc = math.radians(m["heading_deg"]), math.radians(m["incidence_deg"])
+    to_sat = (-math.sin(inc) * math.cos(h), math.sin(inc) * math.sin(h), math.cos(inc))
+    for row, col in [(3, 7), (32, 32), (60, 20), (15, 55)]:
+        x = (col + 0.5) * pixel - ref_e
+        y = -(row + 0.5) * pixel - ref_n
+        along = x * math.sin(strike) + y * math.cos(strike)
+        left = -x * math.cos(strike) + y * math.sin(strike)  # the fault dips to the right
+        ok, u, _ = dc3d(
+            2.0 / 3.0,  # (lambda + mu) / (lambda + 2 mu) for a Poisson ratio of 0.25
+            [along, left, 0.0],
+            m["top_depth_m"],
+            m["dip_deg"],
+            [-m["length_m"] / 2, m["length_m"] / 2],
+            [-m["width_m"], 0.0],
+            [m["slip_m"] * math.cos(rake), m["slip_m"] * math.sin(rake), 0.0],
+        )
+        assert ok == 0
+        east = u[0] * math.sin(strike) - u[1] * math.cos(strike)
+        north = u[0] * math.cos(strike) + u[1] * math.sin(strike)
+        expected = -(east * to_sat[0] + north * to_sat[1] + u[2] * to_sat[2])
+        assert positive.eq_los_m[row, col] == pytest.approx(expected, rel=2e-3, abs=2e-5)
+
+
 def test_okada_stride_is_exact_on_nodes_and_close_between():
     fine = sample_scene(3, TINY.replace(positive_fraction=1.0, okada_stride_px=1))
     coarse = sample_scene(3, TINY.replace(positive_fraction=1.0, okada_stride_px=2))
