@@ -828,7 +828,7 @@ def sample_scene(
     shape = (size, size)
     meta = _empty_metadata()
 
-    # 1. design: every draw happens for every scene, in a fixed order.
+    # Design (step 1): every draw happens for every scene, in a fixed order.
     positive = bool(design.random() < config.positive_fraction)
     hard = bool(design.random() < config.hard_negative_fraction) and not positive
     kind = "wrapped" if design.random() < config.wrapped_fraction else "unwrapped"
@@ -848,7 +848,8 @@ def sample_scene(
 
     clock.lap("design")
 
-    # 3. nuisance (drawn before the source's fate is known, identically for all classes).
+    # Nuisance (step 3 of the module docstring), drawn before the source and identically for
+    # every class.
     rms = _log_uniform(nuisance_rng, config.turbulence_rms_min_m, config.turbulence_rms_max_m)
     relief = float(nuisance_rng.uniform(config.dem_relief_min_m, config.dem_relief_max_m))
     strat = float(
@@ -877,7 +878,7 @@ def sample_scene(
     valid = ~no_data
     clock.lap("coherence_noise")
 
-    # 2. source
+    # Source (step 2).
     eq_los = np.zeros(shape, dtype=np.float32)
     other_los = np.zeros(shape, dtype=np.float32)
     mask = np.zeros(shape, dtype=bool)
