@@ -174,6 +174,17 @@ def test_worker_count_does_not_change_a_byte(clean, tmp_path):
     assert _shard_bytes(tmp_path / "w2") == _shard_bytes(clean)
 
 
+def test_row_groups_do_not_depend_on_the_task_size(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "ROW_GROUP_SIZE", 4)
+    monkeypatch.setattr(data, "TASK_SIZE", 3)
+    _generate(tmp_path / "a", num_samples=12)
+    monkeypatch.setattr(data, "TASK_SIZE", 10)
+    _generate(tmp_path / "b", num_samples=12)
+    meta = pq.read_metadata(tmp_path / "a" / "data" / "train-00000-of-00001.parquet")
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [4, 4, 1]
+    assert _shard_bytes(tmp_path / "a") == _shard_bytes(tmp_path / "b")
+
+
 def test_distributed_machines_then_merge_equal_one_machine(clean, tmp_path):
     out = tmp_path / "dist"
     for i in range(3):
@@ -214,32 +225,35 @@ def test_failed_run_leaves_no_partial_shard_and_resumes_to_the_clean_bytes(
     assert _shard_bytes(out) == _shard_bytes(clean)
 
 
-def test_sigkilled_run_shows_only_complete_shards_and_resumes(clean, tmp_path):
+def test_sigkilled_run_shows_only_complete_shards_and_resumes(tmp_path):
     out = tmp_path / "ds"
     config = tmp_path / "tiny.json"
     config.write_text('{"image_size_px": 64, "min_visible_pixels": 10}')
     cmd = [sys.executable, "-m", "insar_hf.cli", "generate", "--out", str(out), "--seed", "5"]
-    cmd += ["--num-samples", str(N), "--shard-size", str(SHARD), "--workers", "1"]
+    cmd += ["--num-samples", "100", "--shard-size", str(SHARD), "--workers", "1"]
     cmd += ["--scene-config", str(config), "--no-progress", "--no-figure"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    first = out / "data" / "train-00000-of-00003.parquet"
+    first = out / "data" / "train-00000-of-00008.parquet"
     deadline = time.monotonic() + 120
     while not first.exists() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     assert proc.wait() == -signal.SIGKILL
-    visible = [p for p in (out / "data").iterdir() if not p.name.startswith(".")]
-    assert 1 <= len(visible) < 5
-    for path in visible:
-        assert pq.read_metadata(path).num_rows == 10
+    before = {p.name: p.read_bytes() for p in (out / "data").iterdir() if p.suffix == ".parquet"}
+    assert 1 <= len(before) < 10
+    assert all(not name.startswith(".") for name in before)
+    for name in before:
+        assert pq.read_metadata(out / "data" / name).num_rows == 10
     assert not (out / "README.md").exists()
-    _generate(out)
-    assert _shard_bytes(out) == _shard_bytes(clean)  # and no temporary file is left
+    summary = _generate(out, num_samples=100)  # resume: the survivors are kept as they are
+    assert summary["shards_skipped"] == len(before)
+    assert data.check_dataset(out) == []  # complete, and no temporary file is left
+    assert {n: (out / "data" / n).read_bytes() for n in before} == before
 
 
 def test_a_folder_with_other_parameters_is_refused(clean, tmp_path):
     out = _copy(clean, tmp_path)
-    with pytest.raises(ValueError, match="generated with different seed, split_sizes"):
+    with pytest.raises(ValueError, match="generated with different num_samples, seed, split_sizes"):
         _generate(out, seed=6, num_samples=40)
 
 
