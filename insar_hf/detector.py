@@ -188,11 +188,12 @@ def _check_image(image: Any, source: str, size: int):
     from PIL import Image
 
     if image.mode not in _ACCEPTED_MODES:
-        bits = "16-bit " if image.mode in ("I;16", "I;16B", "I;16L", "I", "F") else ""
+        deep = image.mode in ("I;16", "I;16B", "I;16L", "I", "F")
+        what = "a 16-bit image" if deep else "an image"
         raise ValueError(
-            f"{source}: expected a rendered interferogram (8-bit RGB image); got a {bits}"
-            f"image with mode {image.mode!r} ({len(image.getbands())} band(s)). Render the phase "
-            "with insar_hf.render.render_interferogram, or pass the 2-D phase array with its kind."
+            f"{source}: expected a rendered interferogram (8-bit RGB image); got {what} with "
+            f"mode {image.mode!r} ({len(image.getbands())} band(s)). Render the phase with "
+            "insar_hf.render.render_interferogram, or pass the 2-D phase array with its kind."
         )
     if image.width == 0 or image.height == 0:
         raise ValueError(f"{source}: the image is empty ({image.width} x {image.height})")

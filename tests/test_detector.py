@@ -264,3 +264,9 @@ def test_predict_command_reports_a_bad_file_without_traceback(model_dir, tmp_pat
     (tmp_path / "notes.txt").write_text("x")
     assert main(["predict", str(tmp_path / "notes.txt"), "--model", str(model_dir)]) == 2
     assert "unsupported file type '.txt'" in capsys.readouterr().err
+
+
+def test_enormous_image_is_refused_before_decoding(detector, tmp_path):
+    Image.new("1", (8000, 6000)).save(tmp_path / "huge.png")
+    with pytest.raises(ValueError, match="8000 x 6000 pixels is too large"):
+        detector.predict(tmp_path / "huge.png")
