@@ -32,7 +32,13 @@ from insar_hf.attention import box_iou, boxes_from_map
 
 MAP_NAMES = ("rollout", "last_layer", "random")
 
-__all__ = ["MAP_NAMES", "localisation_metrics", "localisation_scores", "score_maps"]
+__all__ = [
+    "MAP_NAMES",
+    "localisation_metrics",
+    "localisation_scores",
+    "markdown_table",
+    "score_maps",
+]
 
 
 def score_maps(
@@ -195,3 +201,27 @@ def localisation_metrics(context: Any, *, max_samples: int | None = 512) -> dict
         subset["deformation_bbox"],
         batch_size=context.batch_size,
     )
+
+
+def markdown_table(result: dict[str, Any]) -> str:
+    """The ``"attention"`` entry of ``metrics.json`` as a Markdown table for the model card.
+
+    Returns ``""`` for a skipped or empty result.
+    """
+    if not result or "skipped" in result or "n" not in result:
+        return ""
+    labels = {"rollout": "attention rollout", "last_layer": "last layer", "random": "random map"}
+    lines = [
+        f"Localisation on {result['n']} earthquake scenes (chance level of the pointing game: "
+        f"{result['mask_area_fraction']:.3f}):",
+        "",
+        "| map | pointing game | top-box IoU | IoU >= 0.5 | mass in mask |",
+        "|---|---|---|---|---|",
+    ]
+    for name in MAP_NAMES:
+        s = result[name]
+        lines.append(
+            f"| {labels[name]} | {s['pointing_game']:.3f} | {s['iou_top_box']:.3f} | "
+            f"{s['iou_at_0_5']:.3f} | {s['mass_in_mask']:.3f} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -117,3 +117,16 @@ def test_evaluate_model_writes_localisation_under_attention(tiny_model, tmp_path
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["attention"]["n"] == 3
     assert set(metrics["attention"]) >= {"rollout", "last_layer", "random"}
+
+
+def test_markdown_table_has_one_row_per_map_and_is_empty_when_skipped():
+    from insar_hf.localisation import markdown_table
+
+    masks, boxes = _square_masks(2)
+    scores = score_maps(masks.astype(np.float32), masks, boxes)
+    result = {"n": 2, "mask_area_fraction": 0.1, "rollout": scores}
+    result |= {"last_layer": scores, "random": scores}
+    table = markdown_table(result)
+    assert "| attention rollout | 1.000 | 1.000 | 1.000 | 1.000 |" in table
+    assert len([line for line in table.splitlines() if line.startswith("| ")]) == 4
+    assert markdown_table({"skipped": "no masks"}) == ""
