@@ -197,26 +197,31 @@ def pixel_values_from_images(
     import torch
     from PIL import Image
 
-    arrays = []
-    for im in images:
-        if isinstance(im, np.ndarray):
-            if im.dtype != np.uint8 or im.ndim != 3 or im.shape[-1] != 3:
-                raise ValueError(
-                    f"expected a uint8 RGB array of shape (H, W, 3), got {im.dtype} {im.shape}"
-                )
-            if im.shape[:2] != (IMAGE_SIZE, IMAGE_SIZE):
-                im = Image.fromarray(im)
-        if isinstance(im, Image.Image):
-            im = im.convert("RGB")
-            if im.size != (IMAGE_SIZE, IMAGE_SIZE):
-                im = im.resize((IMAGE_SIZE, IMAGE_SIZE), Image.BILINEAR)
-            im = np.asarray(im)
-        arrays.append(im)
-    x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)  # (N, 3, H, W) uint8
-    x = x.to(torch.float32) / 255.0
+    if isinstance(images, np.ndarray) and images.ndim == 4 and images.dtype == np.uint8:
+        batch = images  # the fast path of the training collator: already (N, 224, 224, 3)
+        if batch.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE, 3):
+            return pixel_values_from_images(list(batch))
+    else:
+        arrays = []
+        for im in images:
+            if isinstance(im, np.ndarray):
+                if im.dtype != np.uint8 or im.ndim != 3 or im.shape[-1] != 3:
+                    raise ValueError(
+                        f"expected a uint8 RGB array of shape (H, W, 3), got {im.dtype} {im.shape}"
+                    )
+                if im.shape[:2] != (IMAGE_SIZE, IMAGE_SIZE):
+                    im = Image.fromarray(im)
+            if isinstance(im, Image.Image):
+                im = im.convert("RGB")
+                if im.size != (IMAGE_SIZE, IMAGE_SIZE):
+                    im = im.resize((IMAGE_SIZE, IMAGE_SIZE), Image.BILINEAR)
+                im = np.asarray(im)
+            arrays.append(im)
+        batch = np.stack(arrays)  # (N, 224, 224, 3) uint8
+    x = torch.from_numpy(batch).permute(0, 3, 1, 2).contiguous()  # (N, 3, 224, 224) uint8
     mean = torch.tensor(IMAGE_MEAN).view(1, 3, 1, 1)
     std = torch.tensor(IMAGE_STD).view(1, 3, 1, 1)
-    return (x - mean) / std
+    return x.to(torch.float32).div_(255.0).sub_(mean).div_(std)  # in place: no temporaries
 
 
 def predict_proba(

@@ -171,6 +171,13 @@ class InsarTrainingArguments(TrainingArguments):
         default=None,
         metadata={"help": "Stop after this many evaluations without a better F1 (off by default)."},
     )
+    time_budget_minutes: float | None = field(
+        default=None,
+        metadata={
+            "help": "Stop training (after evaluating and saving) once this many minutes have "
+            "passed; the best checkpoint so far is kept. Off by default."
+        },
+    )
 
     def __post_init__(self):
         if self.bf16 is None:
@@ -190,6 +197,8 @@ class InsarTrainingArguments(TrainingArguments):
             raise ValueError(
                 f"--early_stopping_patience must be >= 1 evaluations, got {self.early_stopping_patience}"
             )
+        if self.time_budget_minutes is not None and self.time_budget_minutes <= 0:
+            raise ValueError(f"--time_budget_minutes must be > 0, got {self.time_budget_minutes}")
         # Hub pushes go through insar_hf.hub.push_folder after the final evaluation, not through
         # Trainer (which would create the repository at start-up and push every checkpoint).
         self.push_final_model = bool(self.push_to_hub)
@@ -405,6 +414,26 @@ def lazy_split(split, augmenter: Augmenter | None):
 # --- the run ----------------------------------------------------------------------------------
 
 
+def _time_budget_callback(minutes: float):
+    """A callback that ends training, with a last evaluation and checkpoint, after ``minutes``."""
+    import time
+
+    from transformers import TrainerCallback
+
+    class TimeBudget(TrainerCallback):
+        def on_train_begin(self, args, state, control, **kwargs):
+            self.start = time.monotonic()
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if time.monotonic() - self.start > 60.0 * minutes:
+                control.should_training_stop = True
+                control.should_evaluate = args.eval_strategy != "no"
+                control.should_save = True
+            return control
+
+    return TimeBudget()
+
+
 def _trainer_class():
     """``Trainer`` whose checkpoint reloads go through ``from_pretrained``.
 
@@ -507,6 +536,8 @@ def train(
     callbacks = []
     if training_args.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(training_args.early_stopping_patience))
+    if training_args.time_budget_minutes:
+        callbacks.append(_time_budget_callback(training_args.time_budget_minutes))
     trainer = _trainer_class()(
         model=model,
         args=training_args,
