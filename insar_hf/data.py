@@ -121,9 +121,13 @@ def dataset_features(
     return Features(columns)
 
 
+PNG_COMPRESS_LEVEL = 6
+"""zlib level of the PNG images: 6 is ~5 % smaller than 1 and ~9 ms slower per 224 px image."""
+
+
 def _png(image) -> dict[str, Any]:
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=6)
+    image.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
     return {"bytes": buffer.getvalue(), "path": None}
 
 
@@ -416,7 +420,12 @@ def generate_dataset(
             raise ValueError("give num_samples (with split fractions) or explicit split sizes")
         sizes = split_sizes(num_samples, splits)
     config = _scene_config(scene_config)
-    workers = (os.cpu_count() or 1) if workers is None else workers
+    if workers is None:  # the cores this process may use (SLURM / taskset / containers)
+        workers = (
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1
+        )
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     features = dataset_features(with_raw, raw_shape=_raw_shape(config))

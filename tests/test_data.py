@@ -340,6 +340,22 @@ def test_check_reports_a_leftover_temporary_file(clean, tmp_path):
     ]
 
 
+def test_check_reports_a_stray_file(clean, tmp_path):
+    out = _copy(clean, tmp_path)
+    (out / "data" / "notes.txt").write_text("x")
+    assert data.check_dataset(out) == [
+        "data/notes.txt: unexpected file (shards are named {split}-00000-of-00001.parquet)"
+    ]
+
+
+def test_check_reports_a_missing_card(clean, tmp_path):
+    out = _copy(clean, tmp_path)
+    (out / "README.md").unlink()
+    assert data.check_dataset(out) == [
+        "README.md: missing (run `insar-hf generate --merge` to write the card)"
+    ]
+
+
 # ------------------------------------------------------------------------------ CLI and Hub
 def test_cli_generate_then_check(tmp_path, capsys):
     out = tmp_path / "ds"
@@ -381,3 +397,16 @@ def test_pushed_dataset_streams_from_the_hub(hub_standin, clean):
     stream = datasets.load_dataset("standin-user/insar-synthetic", split="train", streaming=True)
     assert [row["index"] for row in stream] == list(range(24))
     print("\n".join(hub_standin.call_summary()))
+
+
+def test_cli_merge_and_push_uploads_the_whole_folder(hub_standin, clean, tmp_path):
+    out = _copy(clean, tmp_path)
+    (out / "data" / ".train-00000-of-00003.parquet.host-1.tmp").write_bytes(b"partial")
+    argv = ["generate", "--merge", "--out", str(out), "--push-to-hub", "standin-user/ds"]
+    assert main([*argv, "--private"]) == 0
+    remote = hub_standin.files("standin-user/ds", "dataset")
+    local = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.suffix != ".tmp"}
+    assert (
+        set(remote) == {p for p in local if (out / p).is_file()}
+        and hub_standin.repos[("dataset", "standin-user/ds")].private
+    )
