@@ -56,6 +56,12 @@ def test_split_fractions_must_sum_to_one():
         data.split_sizes(100, (0.8, 0.1, 0.2))
 
 
+def test_explicit_split_sizes_must_match_num_samples(tmp_path):
+    with pytest.raises(ValueError, match="num_samples=10 but the split sizes sum to 12"):
+        data.generate_dataset(tmp_path / "x", num_samples=10, split_sizes_=(8, 2, 2))
+    assert not (tmp_path / "x").exists()  # nothing written on bad input
+
+
 def test_shard_plan_covers_every_index_of_every_split_once():
     sizes = {"train": 25, "validation": 3, "test": 0}
     plan = data.shard_plan(sizes, 10)

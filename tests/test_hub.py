@@ -61,3 +61,12 @@ def test_push_folder_rejects_a_repo_id_without_owner(tmp_path):
 def test_push_folder_rejects_an_unknown_repo_type(tmp_path):
     with pytest.raises(ValueError, match="repo_type must be one of"):
         push_folder(tmp_path, "org/set", repo_type="bucket")
+
+
+def test_standin_answers_whoami_for_its_token_only(hub_standin):
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError
+
+    assert HfApi().whoami()["name"] == "standin-user"
+    with pytest.raises(HfHubHTTPError, match="Invalid user token"):
+        HfApi(token="hf_wrong").whoami()
