@@ -98,7 +98,7 @@ def _field_table(features) -> str:
         "label": f"{list(LABEL_NAMES)}: 0 no earthquake, 1 earthquake deformation",
         "kind": f"{list(KIND_NAMES)}: which phase field was rendered",
         "deformation_bbox": "[x_min, y_min, x_max, y_max] pixels, max exclusive; [0,0,0,0] = none",
-        "deformation_mask": "mode L PNG, 255 where the earthquake signal exceeds the detection level",
+        "deformation_mask": "mode L PNG, 255 where the earthquake phase is >= a quarter fringe",
         "wrapped_rad": "float16 wrapped phase (rad), NaN = no data",
         "unwrapped_rad": "float16 unwrapped phase (rad), NaN = no data",
     }
@@ -174,9 +174,14 @@ processes or machines. A scene is a map-projected patch (north up) on which:
 
 ## Labels
 
-`label` is 1 (`earthquake`) when the scene contains fault deformation and 0 (`no_earthquake`)
-otherwise, as in the paper that this project follows. `deformation_bbox` and `deformation_mask`
-locate the earthquake signal in image pixels (`[0, 0, 0, 0]` and an empty mask for negatives).
+`label` is 1 (`earthquake`) when the scene contains fault deformation that is visible and 0
+(`no_earthquake`) otherwise, as in the paper that this project follows. Visible means that the
+earthquake's own phase reaches a quarter fringe (pi / 2 rad) on at least
+`SceneConfig.min_visible_pixels` valid pixels; an earthquake drawn too small is redrawn a few
+times and, if still invisible, kept but labelled 0 (`deformation_source =
+"earthquake_not_visible"`). Hard negatives (`deformation_source` `mogi` or `subsidence`) are
+always 0. `deformation_bbox` and `deformation_mask` mark those quarter-fringe pixels in image
+pixels (`[0, 0, 0, 0]` and an empty mask for every label-0 scene).
 
 ## Columns
 
