@@ -189,11 +189,23 @@ def bench_train_with_data(preset, device, split, *, batch_size, workers, steps) 
     return n / (time.perf_counter() - t0)
 
 
-def latency_single_image(preset: str, device, *, repeats: int) -> float:
-    """Median seconds of one 224 x 224 image through the model (batch 1, SDPA)."""
+def latency_single_image(preset: str, device, *, repeats: int, int8: bool = False) -> float:
+    """Median seconds of one 224 x 224 image through the model (batch 1, SDPA).
+
+    ``int8``: dynamic int8 quantisation of the linear layers (CPU only; ``torch.ao``, deprecated
+    in recent torch but still shipped), which hold ~97 % of ViT's FLOPs.
+    """
+    import warnings
+
     import torch
 
     model = _model(preset, device).eval()
+    if int8:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from torch.ao.quantization import quantize_dynamic
+
+            model = quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     x = torch.randn(1, 3, 224, 224, device=device)
     times = []
     with torch.inference_mode():
@@ -219,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-data", action="store_true", help="skip the data-loading figures")
     parser.add_argument("--latency-preset", default=None, help="also time one-image inference")
     parser.add_argument("--latency-repeats", type=int, default=10)
+    parser.add_argument("--int8", action="store_true", help="also time int8 latency (CPU)")
     parser.add_argument("--peak-tflops", type=float, default=None, help="peak for MFU")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     args = parser.parse_args(argv)
