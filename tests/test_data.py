@@ -373,6 +373,15 @@ def test_cli_generate_then_check(tmp_path, capsys):
     assert main(["check-dataset", str(out)]) == 1
 
 
+def test_cli_generate_names_bad_split_fractions(tmp_path, capsys):
+    argv = ["generate", "--out", str(tmp_path / "x"), "--num-samples", "10", "--splits", "0.8,0.1"]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        "insar-hf generate: error: splits needs 3 fractions (train, validation, test), "
+        "got [0.8, 0.1]\n"
+    )
+
+
 def test_pushed_dataset_loads_back_from_the_hub(hub_standin, clean):
     import datasets
 

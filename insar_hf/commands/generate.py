@@ -84,6 +84,16 @@ def _scene_config(path: str | None):
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
+    try:
+        return _run(args)
+    except (ValueError, RuntimeError, FileNotFoundError) as e:  # bad input: say what to fix
+        print(f"insar-hf generate: error: {e}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     from insar_hf import data
 
     distributed = args.shard_index is not None or args.num_shards is not None
