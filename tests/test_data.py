@@ -157,6 +157,21 @@ def test_load_dataset_gives_three_splits_with_classlabels(clean):
     assert ds["train"].features["label"].int2str(1) == "earthquake"
 
 
+def test_raw_arrays_load_back_as_float16_phase(tmp_path):
+    import datasets
+
+    out = tmp_path / "raw"
+    _generate(out, num_samples=10, with_raw=True)
+    ds = datasets.load_dataset(str(out), split="validation")
+    assert ds.features["wrapped_rad"] == datasets.Array2D((64, 64), "float16")
+    storage = ds.data.table.schema.field("wrapped_rad").type.storage_type
+    assert str(storage) == "list<item: list<item: halffloat>>"  # 2 bytes per value
+    row = ds.with_format("numpy")[0]
+    scene = sample_scene(scene_seed_sequence(5, "validation", 0), TINY)
+    expected = scene.unwrapped_rad.astype(np.float16).astype(np.float32)  # NaN where no data
+    np.testing.assert_array_equal(row["unwrapped_rad"].astype(np.float32), expected)
+
+
 def test_streaming_reads_the_same_rows(clean):
     import datasets
 
