@@ -272,6 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"single-image inference, {args.latency_preset}: {s * 1e3:.1f} ms (median of {args.latency_repeats})"
         )
+        if args.int8 and device.type == "cpu":
+            s = latency_single_image(
+                args.latency_preset, device, repeats=args.latency_repeats, int8=True
+            )
+            print(f"single-image inference, {args.latency_preset}, int8 dynamic: {s * 1e3:.1f} ms")
     return 0
 
 
