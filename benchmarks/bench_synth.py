@@ -2,6 +2,10 @@
 
 Prints, from one run on one core (BLAS/OpenMP threads pinned to 1 before NumPy loads):
 
+0. deformation-box statistics over ``--box-scenes`` scenes drawn as positives, for the default
+   magnitude-aware pixel spacing and for the previous independent log-uniform 40-400 m one:
+   fraction of boxes covering > 90 % of the image, median box area, redraws, positives out of
+   redraws and ``sample_scene`` speed (``--only-boxes`` stops after it);
 1. scenes per second per core for the whole path -- sample (design, atmosphere, coherence and
    noise, source incl. Okada and redraws, compose) + render (:func:`insar_hf.render.render_array`)
    + PNG encode -- at the default 224 x 224 ``SceneConfig``, with the time of each stage;
@@ -19,6 +23,7 @@ different runs.
 usage:
   python benchmarks/bench_synth.py                    # 200 scenes, PNG compress level 1
   python benchmarks/bench_synth.py --scenes 50 --dc3d-pixels 500 --compress-level 6
+  python benchmarks/bench_synth.py --only-boxes --box-scenes 300
 """
 
 from __future__ import annotations
@@ -198,6 +203,68 @@ def stride_error(n: int, seed: int, config: SceneConfig) -> dict:
     }
 
 
+def box_statistics(n: int, seed: int, config: SceneConfig) -> dict:
+    """Deformation-box size, redraws and speed over ``n`` scenes drawn as positives.
+
+    Scenes ``("train", 0 .. n-1)`` with ``positive_fraction = 1`` (every scene draws an
+    earthquake; those still invisible after ``max_redraws`` are label 0).  Box fractions are
+    of the label-1 scenes; ``scenes_per_s`` is ``sample_scene`` alone (no render, no PNG).
+    """
+    config = config.replace(positive_fraction=1.0)
+    fractions, redraws, out, pixel, mw = [], [], 0, [], []
+    start = time.perf_counter()
+    for i in range(n):
+        scene = sample_scene(scene_seed_sequence(seed, "train", i), config)
+        m = scene.metadata
+        redraws.append(m["redraws"])
+        if scene.label == 0:
+            out += 1
+            continue
+        x0, y0, x1, y1 = scene.deformation_bbox
+        fractions.append((x1 - x0) * (y1 - y0) / config.image_size_px**2)
+        pixel.append(m["pixel_m"])
+        mw.append(m["mw"])
+    elapsed = time.perf_counter() - start
+    fractions, mw = np.array(fractions), np.array(mw)
+    by_mw = {}
+    for lo in (4.5, 5.5, 6.5):
+        pick = (mw >= lo) & (mw < lo + 1.0)
+        if pick.any():
+            by_mw[lo] = (int(pick.sum()), float(np.median(fractions[pick])))
+    return {
+        "above_90": float(np.mean(fractions > 0.9)),
+        "median_fraction": float(np.median(fractions)),
+        "p10_fraction": float(np.percentile(fractions, 10)),
+        "mean_redraws": float(np.mean(redraws)),
+        "max_redraws": int(np.max(redraws)),
+        "out_of_redraws": out / n,
+        "pixel_m_quartiles": np.percentile(pixel, [25, 50, 75]).tolist(),
+        "mw_quartiles": np.percentile(mw, [25, 50, 75]).tolist(),
+        "median_fraction_by_mw": by_mw,
+        "scenes_per_s": n / elapsed,
+    }
+
+
+def _print_boxes(name: str, b: dict) -> None:
+    print(f"  {name}")
+    print(
+        f"    boxes > 90 % of the image {100 * b['above_90']:5.1f} %; box area median "
+        f"{100 * b['median_fraction']:.1f} %, 10th percentile {100 * b['p10_fraction']:.1f} %"
+    )
+    print(
+        f"    redraws mean {b['mean_redraws']:.2f} (max {b['max_redraws']}); out of redraws "
+        f"{100 * b['out_of_redraws']:.1f} %; {b['scenes_per_s']:.1f} scenes/s (sample only)"
+    )
+    q = ", ".join(f"{v:.0f}" for v in b["pixel_m_quartiles"])
+    w = ", ".join(f"{v:.2f}" for v in b["mw_quartiles"])
+    by = "; ".join(
+        f"Mw {lo}-{lo + 1}: {k} scenes {100 * f:.1f} %"
+        for lo, (k, f) in b["median_fraction_by_mw"].items()
+    )
+    print(f"    label-1 pixel_m quartiles {q} m; Mw quartiles {w}")
+    print(f"    median box area by Mw: {by}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -210,12 +277,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dc3d-pixels", type=int, default=2000, help="DC3D loop subsample")
     parser.add_argument("--stride-scenes", type=int, default=40, help="scenes for stride error")
     parser.add_argument(
+        "--box-scenes", type=int, default=300, help="positive scenes for box statistics"
+    )
+    parser.add_argument("--only-boxes", action="store_true", help="print the box statistics only")
+    parser.add_argument(
         "--okada-stride", type=int, default=None, help="override SceneConfig.okada_stride_px"
     )
     args = parser.parse_args(argv)
     config = SceneConfig()
     if args.okada_stride is not None:
         config = config.replace(okada_stride_px=args.okada_stride)
+
+    print(
+        f"deformation boxes over {args.box_scenes} scenes drawn as positives, by pixel_spacing_mode"
+    )
+    _print_boxes(
+        f"magnitude (span {config.span_factor_min}-{config.span_factor_max} x footprint, "
+        f"{config.pixel_spacing_min_m:.0f}-{config.pixel_spacing_max_m:.0f} m)",
+        box_statistics(args.box_scenes, args.seed, config),
+    )
+    old = config.replace(
+        pixel_spacing_mode="log-uniform", pixel_spacing_min_m=40.0, pixel_spacing_max_m=400.0
+    )
+    _print_boxes(
+        "log-uniform 40-400 m (the previous default)",
+        box_statistics(args.box_scenes, args.seed, old),
+    )
+    if args.only_boxes:
+        return 0
 
     t = whole_path(args.scenes, args.seed, config, args.compress_level)
     per_scene_ms = t["total"] / args.scenes * 1e3

@@ -9,8 +9,15 @@ unwrapped phase, coherence, ground-truth deformation mask) plus flat metadata --
    negative or not (``hard_negative_fraction`` of negatives), wrapped or unwrapped, sensor
    (``sensor_weights``), pass (ascending / descending, equally likely), heading (the pass's
    typical heading plus a Gaussian jitter), incidence (uniform over the sensor's range) and pixel
-   spacing (log-uniform in ``[pixel_spacing_min_m, pixel_spacing_max_m]``).
-2. *Source* (child 2): for a positive, Mw (uniform or truncated Gutenberg-Richter), mechanism and
+   spacing.  With ``pixel_spacing_mode = "magnitude"`` (default) a *design magnitude* (the Mw
+   distribution) and a span factor (log-uniform in ``[span_factor_min, span_factor_max]``) are
+   drawn for **every** scene, and the image side is the span factor times
+   :func:`deformation_footprint_m` of the design magnitude, clipped to
+   ``[pixel_spacing_min_m, pixel_spacing_max_m]``: the spacing has the same distribution for
+   every class by construction.  With ``"log-uniform"`` the spacing is log-uniform in that
+   range, independent of the magnitude.
+2. *Source* (child 2): for a positive, Mw (the design magnitude; with ``"log-uniform"`` spacing
+   drawn uniform or truncated Gutenberg-Richter), mechanism and
    angles, rupture size and slip (:mod:`insar_hf.physics.scaling`), top depth (uniform) and
    epicentre (uniform inside the image, ``epicentre_margin_fraction`` away from the edges); Okada
    (1985) east/north/up on the pixel grid, projected onto the LOS.  For a hard negative, a Mogi
@@ -26,8 +33,8 @@ Label rule
 ``|-4 pi / wavelength * eq_los|`` is at least a quarter fringe (``pi / 2`` rad), measured from the
 undeformed far field.  **A scene is labelled 1 iff it contains an earthquake and its mask has at
 least ``min_visible_pixels`` pixels.**  A drawn earthquake that falls short is *redrawn* (new
-magnitude, mechanism, geometry, depth and position; same sensor, pixel spacing and nuisance) up
-to ``max_redraws`` times; if it is still invisible the scene keeps it but is labelled 0 with
+mechanism, geometry, depth and position, and a new magnitude only with ``"log-uniform"``
+spacing; same sensor, pixel spacing and nuisance) up to ``max_redraws`` times; if it is still invisible the scene keeps it but is labelled 0 with
 ``deformation_source = "earthquake_not_visible"``.  Every label-0 scene has an empty mask and
 the box ``[0, 0, 0, 0]``; hard negatives are label 0 however strong their deformation.
 
@@ -59,10 +66,12 @@ from insar_hf.render import IMAGE_SIZE
 __all__ = [
     "DEFORMATION_SOURCES",
     "METADATA_FIELDS",
+    "PIXEL_SPACING_MODES",
     "SPLITS",
     "Scene",
     "SceneConfig",
     "bbox_from_mask",
+    "deformation_footprint_m",
     "sample_scene",
     "scene_seed_sequence",
 ]
@@ -79,6 +88,9 @@ DEFORMATION_SOURCES = (
     "subsidence",
 )
 """Values of ``metadata["deformation_source"]``."""
+
+PIXEL_SPACING_MODES = ("magnitude", "log-uniform")
+"""Values of ``SceneConfig.pixel_spacing_mode``."""
 
 QUARTER_FRINGE_RAD = math.pi / 2.0
 """Phase threshold of the deformation mask: a quarter of a ``2 pi`` fringe."""
@@ -101,6 +113,8 @@ METADATA_FIELDS: dict[str, str] = {
     "heading_deg": "float32",
     "incidence_deg": "float32",
     "pixel_m": "float32",
+    "design_mw": "float32",
+    "span_factor": "float32",
     # earthquake (NaN / "none" when absent)
     "mw": "float32",
     "m0_nm": "float32",
@@ -139,7 +153,9 @@ METADATA_FIELDS: dict[str, str] = {
 """Flat scene metadata: name -> ``"float32" | "int64" | "string" | "bool"``, in a fixed order.
 
 Missing values: NaN (float32), ``-1`` (int64: ``index`` of a scene not drawn from a split),
-``"none"`` (``mechanism``) or ``""`` (``split``, ``spawn_key``).  ``epicentre_*_px`` and
+``"none"`` (``mechanism``) or ``""`` (``split``, ``spawn_key``).  ``design_mw`` and
+``span_factor`` are the window's design draws (every scene with ``pixel_spacing_mode =
+"magnitude"``, NaN with ``"log-uniform"``); a positive's ``mw`` equals its ``design_mw``.  ``epicentre_*_px`` and
 ``source_*_px`` are continuous pixel coordinates (pixel ``(r, c)`` covers ``[r, r + 1) x
 [c, c + 1)``) of the surface projection of the rupture centroid / of the source centre.
 """
@@ -187,12 +203,37 @@ class SceneConfig:
     """
 
     image_size_px: int = field(default=IMAGE_SIZE, metadata={"help": "Scene side in pixels."})
+    pixel_spacing_mode: str = field(
+        default="magnitude",
+        metadata={
+            "help": "'magnitude': the image side spans span_factor x the deformation footprint "
+            "of a design magnitude drawn for every scene (positives use it as their Mw); "
+            "'log-uniform': spacing log-uniform in [pixel_spacing_min_m, pixel_spacing_max_m], "
+            "independent of the magnitude."
+        },
+    )
     pixel_spacing_min_m: float = field(
-        default=40.0, metadata={"help": "Smallest pixel spacing (m); log-uniform with the max."}
+        default=30.0,
+        metadata={"help": "Smallest pixel spacing (m): the clip ('magnitude') or range minimum."},
     )
     pixel_spacing_max_m: float = field(
-        default=400.0,
-        metadata={"help": "Largest pixel spacing (m): 224 px x 400 m = 90 km for a Mw 7.5."},
+        default=1500.0,
+        metadata={
+            "help": "Largest pixel spacing (m): 224 px x 1500 m = 336 km, about a Sentinel-1 "
+            "frame downsampled to 224 px."
+        },
+    )
+    span_factor_min: float = field(
+        default=2.5,
+        metadata={"help": "Image side / deformation footprint, log-uniform, min ('magnitude')."},
+    )
+    span_factor_max: float = field(default=10.0, metadata={"help": "... max."})
+    footprint_depth_m: float = field(
+        default=0.0,
+        metadata={
+            "help": "Typical centroid depth z (m) in the footprint L_WC94(Mw) + 2 z "
+            "('magnitude'); 0 by default: z = 5 km made Mw < 5.5 boxes tiny (docs/generator.md)."
+        },
     )
     sensor_weights: tuple = field(
         default=(("sentinel1", 0.6), ("nisar_l", 0.2), ("nisar_s", 0.2)),
@@ -304,6 +345,7 @@ class SceneConfig:
         )
         for lo_name, hi_name in (
             ("pixel_spacing_min_m", "pixel_spacing_max_m"),
+            ("span_factor_min", "span_factor_max"),
             ("mw_min", "mw_max"),
             ("top_depth_min_m", "top_depth_max_m"),
             ("turbulence_rms_min_m", "turbulence_rms_max_m"),
@@ -327,6 +369,20 @@ class SceneConfig:
         need(
             self.pixel_spacing_min_m > 0,
             f"pixel_spacing_min_m must be > 0 metres, got {self.pixel_spacing_min_m}",
+        )
+        need(
+            self.pixel_spacing_mode in PIXEL_SPACING_MODES,
+            f"pixel_spacing_mode must be one of {PIXEL_SPACING_MODES}, "
+            f"got {self.pixel_spacing_mode!r}",
+        )
+        need(
+            self.span_factor_min > 0,
+            "span_factor_min must be > 0 (its range is log-uniform; > 1 keeps the footprint "
+            f"inside the image), got {self.span_factor_min}",
+        )
+        need(
+            self.footprint_depth_m >= 0,
+            f"footprint_depth_m must be >= 0 metres, got {self.footprint_depth_m}",
         )
         for name in ("wrapped_fraction", "positive_fraction", "hard_negative_fraction"):
             value = getattr(self, name)
@@ -546,6 +602,21 @@ def _log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
     return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
 
 
+def deformation_footprint_m(mw, centroid_depth_m: float = 0.0):
+    """Expected side (m) of the surface deformation of a magnitude-``mw`` earthquake.
+
+    ``L + 2 z``: the median subsurface rupture length of Wells & Coppersmith (1994), Table 2A,
+    all slip types, ``log10 RLD [km] = -2.44 + 0.59 Mw`` (``scaling.WELLS_COPPERSMITH_1994
+    ["oblique"]``), plus twice a typical centroid depth ``z`` (the surface deformation of a
+    buried source spreads about one source depth either side of it).  A scale for choosing the
+    image window, not the extent of any one scene's mask.  Scalar in, float out; arrays in,
+    float64 arrays out.
+    """
+    (a, b, _), _ = scaling.WELLS_COPPERSMITH_1994["oblique"]
+    out = 1.0e3 * 10.0 ** (a + b * np.asarray(mw, dtype=np.float64)) + 2.0 * centroid_depth_m
+    return float(out) if out.ndim == 0 else out
+
+
 def _draw_mw(rng: np.random.Generator, config: SceneConfig) -> float:
     u = rng.random()
     lo, hi = config.mw_min, config.mw_max
@@ -649,9 +720,20 @@ def _place(rng: np.random.Generator, config: SceneConfig) -> tuple[float, float]
     return float(row), float(col)
 
 
-def _earthquake(rng: np.random.Generator, config: SceneConfig, pixel_m: float, los_enu, tol_m):
-    """Draw one earthquake and its LOS displacement on the grid: (eq_los_m, metadata)."""
-    mw = _draw_mw(rng, config)
+def _earthquake(
+    rng: np.random.Generator,
+    config: SceneConfig,
+    pixel_m: float,
+    los_enu,
+    tol_m,
+    mw: float | None = None,
+):
+    """Draw one earthquake and its LOS displacement on the grid: (eq_los_m, metadata).
+
+    ``mw`` fixes the magnitude (the design magnitude); ``None`` draws it from ``rng``.
+    """
+    if mw is None:
+        mw = _draw_mw(rng, config)
     mechanism = _choose(rng, config.mechanism_weights)
     strike, dip, rake = scaling.sample_mechanism_angles(mechanism, rng)
     top = float(rng.uniform(config.top_depth_min_m, config.top_depth_max_m))
@@ -840,7 +922,19 @@ def sample_scene(
     )
     heading = float((heading + 180.0) % 360.0 - 180.0)
     incidence = float(design.uniform(sensor.incidence_min_deg, sensor.incidence_max_deg))
-    pixel_m = _log_uniform(design, config.pixel_spacing_min_m, config.pixel_spacing_max_m)
+    design_mw = span = float("nan")
+    if config.pixel_spacing_mode == "magnitude":
+        # The window follows a design magnitude drawn for every scene, whatever its class, so
+        # the spacing carries no information about the label; a positive's earthquake has
+        # this magnitude.
+        design_mw = _draw_mw(design, config)
+        span = _log_uniform(design, config.span_factor_min, config.span_factor_max)
+        footprint = deformation_footprint_m(design_mw, config.footprint_depth_m)
+        pixel_m = float(
+            np.clip(span * footprint / size, config.pixel_spacing_min_m, config.pixel_spacing_max_m)
+        )
+    else:
+        pixel_m = _log_uniform(design, config.pixel_spacing_min_m, config.pixel_spacing_max_m)
     los_enu = los_mod.los_unit_vector(heading, incidence)
     wavelength = sensor.wavelength_m
     to_phase = np.float32(-4.0 * math.pi / wavelength)
@@ -885,9 +979,12 @@ def sample_scene(
     label = 0
     source = "none"
     if positive:
+        # With a design magnitude, redraws keep it and re-draw only mechanism, geometry, depth
+        # and position; otherwise each redraw draws a new magnitude too.
+        fixed_mw = design_mw if config.pixel_spacing_mode == "magnitude" else None
         redraws = 0
         while True:
-            eq_los, eq_meta = _earthquake(source_rng, config, pixel_m, los_enu, tol_m)
+            eq_los, eq_meta = _earthquake(source_rng, config, pixel_m, los_enu, tol_m, fixed_mw)
             mask = (np.abs(eq_los * to_phase) >= QUARTER_FRINGE_RAD) & valid
             visible = int(np.count_nonzero(mask))
             if visible >= config.min_visible_pixels or redraws == config.max_redraws:
@@ -937,6 +1034,8 @@ def sample_scene(
         "heading_deg": heading,
         "incidence_deg": incidence,
         "pixel_m": pixel_m,
+        "design_mw": design_mw,
+        "span_factor": span,
         "turbulence_rms_m": rms,
         "turbulence_beta": config.turbulence_beta,
         "dem_relief_m": relief,

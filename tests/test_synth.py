@@ -13,6 +13,7 @@ from insar_hf.synth import (
     SceneConfig,
     _draw_mw,
     bbox_from_mask,
+    deformation_footprint_m,
     sample_scene,
     scene_seed_sequence,
 )
@@ -257,9 +258,79 @@ def test_nuisance_is_the_same_for_positive_and_negative_draws():
     np.testing.assert_allclose(pos.los_m - pos.eq_los_m, neg.los_m, atol=1e-5)
 
 
-def test_positive_fraction_is_near_the_config_value():
-    labels = [s.label for s in _scenes(200, start=1000)]
-    assert abs(np.mean(labels) - TINY.positive_fraction) < 0.1
+@pytest.fixture(scope="module")
+def many():
+    return _scenes(200, start=1000)
+
+
+def test_positive_fraction_is_near_the_config_value(many):
+    assert abs(np.mean([s.label for s in many]) - TINY.positive_fraction) < 0.1
+
+
+# ----------------------------------------------------------- magnitude-aware pixel spacing
+
+
+def test_footprint_is_the_wells_coppersmith_all_types_length_plus_two_depths():
+    # Wells & Coppersmith (1994) Table 2A, RLD, all slip types: log10 L [km] = -2.44 + 0.59 M.
+    assert deformation_footprint_m(7.0) == pytest.approx(10 ** (-2.44 + 4.13) * 1e3)
+    assert deformation_footprint_m(6.0, 4000.0) == pytest.approx(10**1.1 * 1e3 + 8000.0)
+
+
+def test_positive_and_negative_from_one_design_stream_get_the_same_spacing():
+    for seed in range(4):
+        pos = sample_scene(seed, TINY.replace(positive_fraction=1.0)).metadata
+        neg = sample_scene(seed, TINY.replace(positive_fraction=0.0)).metadata
+        assert pos["pixel_m"] == neg["pixel_m"] and pos["span_factor"] == neg["span_factor"]
+        assert pos["design_mw"] == neg["design_mw"] == pos["mw"]
+
+
+def test_spacing_is_span_factor_times_footprint_clipped(many):
+    for s in many:
+        m = s.metadata
+        expected = m["span_factor"] * deformation_footprint_m(m["design_mw"]) / 64
+        assert m["pixel_m"] == pytest.approx(np.clip(expected, 30.0, 1500.0), rel=1e-5)
+
+
+def test_spacing_distribution_does_not_depend_on_the_label(many):
+    # Same by construction for the drawn classes; only the visibility rule (a small event
+    # that stays invisible is labelled 0) could shift it, and it must not shift it much.
+    stats = pytest.importorskip("scipy.stats")
+    pixel = np.array([s.metadata["pixel_m"] for s in many])
+    label = np.array([s.label for s in many])
+    assert stats.ks_2samp(pixel[label == 1], pixel[label == 0]).pvalue > 0.05
+
+
+def test_redraws_keep_the_design_magnitude():
+    config = TINY.replace(positive_fraction=1.0, mw_min=4.5, mw_max=5.0)
+    redrawn = [s for s in (sample_scene(i, config) for i in range(12)) if s.metadata["redraws"]]
+    assert redrawn
+    for s in redrawn:
+        assert s.metadata["mw"] == s.metadata["design_mw"]
+
+
+def test_log_uniform_mode_draws_no_design_magnitude():
+    config = TINY.replace(pixel_spacing_mode="log-uniform", pixel_spacing_max_m=400.0)
+    for i in range(6):
+        m = sample_scene(i, config.replace(positive_fraction=1.0)).metadata
+        assert math.isnan(m["design_mw"]) and math.isnan(m["span_factor"])
+        assert 30.0 <= m["pixel_m"] <= 400.0 * 1.0001
+
+
+def _whole_image_fraction(config, n=30):
+    fractions = []
+    for i in range(n):
+        s = sample_scene(scene_seed_sequence(1, "train", i), config.replace(positive_fraction=1.0))
+        if s.label == 1:
+            x0, y0, x1, y1 = s.deformation_bbox
+            fractions.append((x1 - x0) * (y1 - y0) / 64**2)
+    return np.mean(np.array(fractions) > 0.9)
+
+
+def test_magnitude_aware_spacing_keeps_most_boxes_smaller_than_the_image():
+    old = TINY.replace(
+        pixel_spacing_mode="log-uniform", pixel_spacing_min_m=40.0, pixel_spacing_max_m=400.0
+    )
+    assert _whole_image_fraction(TINY) < 0.2 < 0.4 < _whole_image_fraction(old)
 
 
 def test_invisible_earthquake_is_labelled_zero_after_redraws():
@@ -329,7 +400,11 @@ def test_gutenberg_richter_magnitudes_follow_the_b_value():
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"pixel_spacing_min_m": 500.0}, "pixel_spacing_min_m \\(500.0\\) must be finite and <="),
+        ({"pixel_spacing_min_m": 2000.0}, "pixel_spacing_min_m \\(2000.0\\) must be finite and"),
+        ({"pixel_spacing_mode": "linear"}, "pixel_spacing_mode must be one of \\('magnitude', "),
+        ({"span_factor_min": 0.0}, "span_factor_min must be > 0 \\(its range is log-uniform"),
+        ({"span_factor_min": 12.0}, "span_factor_min \\(12.0\\) must be finite and <= span_"),
+        ({"footprint_depth_m": -1.0}, "footprint_depth_m must be >= 0 metres, got -1.0"),
         ({"positive_fraction": 1.5}, "positive_fraction must be a probability in \\[0, 1\\]"),
         ({"sensor_weights": (("landsat", 1.0),)}, "sensor_weights: unknown name 'landsat'"),
         ({"mechanism_weights": (("thrust", -1.0),)}, "weight of 'thrust' must be a finite"),
