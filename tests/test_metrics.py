@@ -237,3 +237,12 @@ def test_card_leaves_undefined_roc_auc_out_of_model_index():
 def test_write_model_card_without_metrics_says_what_to_run(tmp_path):
     with pytest.raises(FileNotFoundError, match="run `insar-hf evaluate"):
         write_model_card(tmp_path)
+
+
+def test_metric_folder_is_a_space_whose_app_file_exists():
+    import yaml
+
+    header = (METRIC_PATH / "README.md").read_text().split("---")[1]
+    meta = yaml.safe_load(header)
+    assert meta["sdk"] == "gradio" and "metric" in meta["tags"]
+    assert (METRIC_PATH / meta["app_file"]).is_file()

@@ -355,11 +355,12 @@ def test_push_model_uploads_model_files_only(trained, hub_standin):
 
 
 @pytest.mark.slow
-def test_streaming_run_with_max_steps(dataset_dir, tmp_path):
+def test_streaming_run_with_max_steps_then_push_to_hub(dataset_dir, tmp_path, hub_standin):
     from insar_hf.training import train
 
     args = ["--dataset", str(dataset_dir), "--output_dir", str(tmp_path), *TRAIN_ARGS]
     args += ["--streaming", "true", "--max_steps", "2", "--report_to", "none"]
+    args += ["--push_to_hub", "true", "--hub_model_id", "org/streamed"]
     args += [
         "--eval_strategy",
         "steps",
@@ -373,3 +374,5 @@ def test_streaming_run_with_max_steps(dataset_dir, tmp_path):
     metrics = train(*parse_args(args))
     assert metrics["overall"]["n"] == 6
     assert json.loads((tmp_path / "trainer_state.json").read_text())["global_step"] == 2
+    remote = hub_standin.files("org/streamed", "model")
+    assert remote["README.md"] == (tmp_path / "README.md").read_bytes()
