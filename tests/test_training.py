@@ -376,3 +376,12 @@ def test_streaming_run_with_max_steps_then_push_to_hub(dataset_dir, tmp_path, hu
     assert json.loads((tmp_path / "trainer_state.json").read_text())["global_step"] == 2
     remote = hub_standin.files("org/streamed", "model")
     assert remote["README.md"] == (tmp_path / "README.md").read_bytes()
+
+
+@pytest.mark.slow
+def test_resume_last_without_checkpoint_says_so(dataset_dir, tmp_path):
+    from insar_hf.training import train
+
+    args = ["--dataset", str(dataset_dir), "--output_dir", str(tmp_path), *TRAIN_ARGS]
+    with pytest.raises(ValueError, match="--resume_from_checkpoint last: no checkpoint in"):
+        train(*parse_args([*args, "--resume_from_checkpoint", "last", "--report_to", "none"]))
