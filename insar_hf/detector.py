@@ -286,20 +286,21 @@ class Detector:
 
     @classmethod
     def from_pretrained(cls, path_or_repo_id: str | os.PathLike, device: str | None = None):
-        """Load model and image processor from a folder or Hub id, always on eager attention."""
+        """Load model and image processor from a folder or Hub id, always on eager attention.
+
+        A checkpoint without ``preprocessor_config.json`` gets
+        :func:`insar_hf.modeling.build_image_processor` (the processor every checkpoint is
+        trained with).
+        """
         from transformers import AutoImageProcessor
 
-        try:
-            from insar_hf.modeling import load_model
-        except ImportError:
-            from transformers import AutoModelForImageClassification
+        from insar_hf.modeling import build_image_processor, load_model
 
-            model = AutoModelForImageClassification.from_pretrained(
-                str(path_or_repo_id), attn_implementation="eager"
-            )
-        else:
-            model = load_model(str(path_or_repo_id), attn_implementation="eager")
-        processor = AutoImageProcessor.from_pretrained(str(path_or_repo_id))
+        model = load_model(str(path_or_repo_id), attn_implementation="eager")
+        try:
+            processor = AutoImageProcessor.from_pretrained(str(path_or_repo_id))
+        except OSError:
+            processor = build_image_processor()
         return cls(model, processor, device=device)
 
     # ---------------------------------------------------------------- inputs

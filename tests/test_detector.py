@@ -270,3 +270,15 @@ def test_enormous_image_is_refused_before_decoding(detector, tmp_path):
     Image.new("1", (8000, 6000)).save(tmp_path / "huge.png")
     with pytest.raises(ValueError, match="8000 x 6000 pixels is too large"):
         detector.predict(tmp_path / "huge.png")
+
+
+def test_checkpoint_without_processor_config_gets_the_canonical_processor(model_dir, tmp_path):
+    import shutil
+
+    folder = tmp_path / "no-processor"
+    shutil.copytree(model_dir, folder)
+    (folder / "preprocessor_config.json").unlink()
+    det = Detector.from_pretrained(folder, device="cpu")
+    image = Image.new("RGB", (224, 224), (30, 120, 255))
+    expected = Detector.from_pretrained(model_dir, device="cpu").predict(image).probability
+    assert det.predict(image).probability == pytest.approx(expected, abs=1e-6)
