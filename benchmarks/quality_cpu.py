@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -47,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             data_dir, num_samples=args.num_samples, seed=args.seed, workers=args.workers
         )
     t_data = time.perf_counter() - t0
+    if model_dir.exists():  # the workdir is this script's: a new run replaces the old model
+        shutil.rmtree(model_dir)
     cli = [
         "--dataset", str(data_dir), "--output_dir", str(model_dir), "--preset", args.preset,
         "--learning_rate", str(args.learning_rate), "--lr_scheduler_type", "constant",

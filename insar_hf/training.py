@@ -517,6 +517,13 @@ def train(
     from insar_hf.modeling import build_image_processor, build_model, labels_from_class_label
 
     check_arguments(data_args, training_args)
+    resume = training_args.resume_from_checkpoint
+    out = Path(training_args.output_dir)
+    if resume is None and out.is_dir() and get_last_checkpoint(str(out)) is not None:
+        raise ValueError(
+            f"{out} already holds {Path(get_last_checkpoint(str(out))).name}: continue it with "
+            "--resume_from_checkpoint last, or choose an empty --output_dir"
+        )
     set_seed(training_args.seed)
     splits = load_splits(data_args)
     id2label, label2id = labels_from_class_label(splits["train"].features["label"])
@@ -548,7 +555,6 @@ def train(
         compute_metrics=compute_metrics,
         callbacks=callbacks,
     )
-    resume = training_args.resume_from_checkpoint
     if resume == "last":
         resume = get_last_checkpoint(training_args.output_dir)
         if resume is None:
@@ -560,7 +566,6 @@ def train(
     trainer.save_state()
     if not trainer.is_world_process_zero():
         return {}
-    out = Path(training_args.output_dir)
     model_name = model_args.model_name or training_args.hub_model_id or out.resolve().name
     config = dict(
         model_name=model_name,

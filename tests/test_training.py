@@ -385,3 +385,13 @@ def test_resume_last_without_checkpoint_says_so(dataset_dir, tmp_path):
     args = ["--dataset", str(dataset_dir), "--output_dir", str(tmp_path), *TRAIN_ARGS]
     with pytest.raises(ValueError, match="--resume_from_checkpoint last: no checkpoint in"):
         train(*parse_args([*args, "--resume_from_checkpoint", "last", "--report_to", "none"]))
+
+
+@pytest.mark.slow
+def test_output_dir_with_checkpoints_is_not_silently_reused(trained, dataset_dir):
+    from insar_hf.training import train
+
+    out, _ = trained
+    args = ["--dataset", str(dataset_dir), "--output_dir", str(out), *TRAIN_ARGS]
+    with pytest.raises(ValueError, match=r"already holds checkpoint-\d+: continue it with"):
+        train(*parse_args(args))
