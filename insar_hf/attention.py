@@ -74,23 +74,30 @@ class Box:
         return max(0, self.x_max - self.x_min) * max(0, self.y_max - self.y_min)
 
 
-def _stack(attentions: Sequence[torch.Tensor] | torch.Tensor) -> torch.Tensor:
-    """Stack per-layer attentions into one ``(B, L, H, T, T)`` float tensor."""
+def _layers(attentions: Sequence[torch.Tensor] | torch.Tensor) -> list[torch.Tensor]:
+    """Per-layer ``(B, H, T, T)`` float tensors, validated (no copy of the whole stack)."""
     if isinstance(attentions, torch.Tensor):
-        att = attentions
+        if attentions.ndim != 5:
+            raise ValueError(
+                "attentions must be L tensors of shape (batch, heads, tokens, tokens) or one "
+                f"(batch, layers, heads, tokens, tokens) tensor; got shape {tuple(attentions.shape)}"
+            )
+        layers = list(attentions.unbind(dim=1))
     else:
-        if len(attentions) == 0 or any(a is None for a in attentions):
+        layers = list(attentions)
+        if not layers or any(a is None for a in layers):
             raise ValueError(
                 "no attention weights: load the model with attn_implementation='eager' and call "
                 "it with output_attentions=True"
             )
-        att = torch.stack(tuple(attentions), dim=1)  # (B, L, H, T, T)
-    if att.ndim != 5 or att.shape[-1] != att.shape[-2]:
-        raise ValueError(
-            f"attentions must be L tensors of shape (batch, heads, tokens, tokens) or one "
-            f"(batch, layers, heads, tokens, tokens) tensor; got shape {tuple(att.shape)}"
-        )
-    return att.float()
+    shape = tuple(layers[0].shape)
+    for a in layers:
+        if a.ndim != 4 or a.shape[-1] != a.shape[-2] or tuple(a.shape) != shape:
+            raise ValueError(
+                "attentions must be L tensors of one shape (batch, heads, tokens, tokens); got "
+                f"{[tuple(x.shape) for x in layers]}"
+            )
+    return [a.float() for a in layers]
 
 
 def _grid_side(num_patches: int) -> int:
@@ -129,9 +136,9 @@ def cls_attention_maps(attentions: Sequence[torch.Tensor] | torch.Tensor) -> tor
         Shape ``(B, L, H, g, g)``; row 0 of each map is the top row of patches. Values are the
         raw softmax weights (they sum, together with the [CLS]-to-[CLS] weight, to 1).
     """
-    att = _stack(attentions)  # (B, L, H, T, T)
-    side = _grid_side(att.shape[-1] - 1)
-    cls_to_patch = att[..., 0, 1:]  # (B, L, H, g*g)
+    layers = _layers(attentions)
+    side = _grid_side(layers[0].shape[-1] - 1)
+    cls_to_patch = torch.stack([a[:, :, 0, 1:] for a in layers], dim=1)  # (B, L, H, g*g)
     return cls_to_patch.reshape(*cls_to_patch.shape[:-1], side, side)  # (B, L, H, g, g)
 
 
@@ -159,21 +166,21 @@ def attention_rollout(
         Shape ``(B, T, T)``; row ``i`` is how much each input token flows into token ``i`` at the
         output of the chosen layer. Every row sums to 1.
     """
-    att = _stack(attentions)  # (B, L, H, T, T)
-    num_layers = att.shape[1]
+    layers = _layers(attentions)
+    num_layers = len(layers)
     last = num_layers - 1 if up_to_layer is None else up_to_layer
     if last < 0:
         last += num_layers
     if not 0 <= last < num_layers:
         raise ValueError(f"up_to_layer must lie in [0, {num_layers - 1}]; got {up_to_layer}")
-    fused = fuse_heads(att[:, : last + 1], head_fusion)  # (B, L', T, T)
-    eye = torch.eye(fused.shape[-1], dtype=fused.dtype, device=fused.device)
-    residual = 0.5 * fused + 0.5 * eye  # (B, L', T, T)
-    # keepdim: divide each row by its own sum (without it, broadcasting divides columns)
-    residual = residual / residual.sum(dim=-1, keepdim=True)
-    rollout = residual[:, 0]  # (B, T, T)
-    for layer in range(1, residual.shape[1]):
-        rollout = residual[:, layer] @ rollout  # (B, T, T)
+    tokens = layers[0].shape[-1]
+    eye = torch.eye(tokens, dtype=layers[0].dtype, device=layers[0].device)
+    rollout = None
+    for att in layers[: last + 1]:
+        residual = 0.5 * fuse_heads(att, head_fusion) + 0.5 * eye  # (B, T, T)
+        # keepdim: divide each row by its own sum (without it, broadcasting divides columns)
+        residual = residual / residual.sum(dim=-1, keepdim=True)
+        rollout = residual if rollout is None else residual @ rollout  # (B, T, T)
     return rollout
 
 
@@ -202,16 +209,16 @@ def combined_map(
     torch.Tensor
         Shape ``(B, g, g)``, raw (not normalised) non-negative weights.
     """
-    att = _stack(attentions)  # (B, L, H, T, T)
-    side = _grid_side(att.shape[-1] - 1)
+    layers = _layers(attentions)
+    side = _grid_side(layers[0].shape[-1] - 1)
     if method == "rollout":
-        cls_row = attention_rollout(att, head_fusion=head_fusion, up_to_layer=layer)[:, 0, 1:]
+        cls_row = attention_rollout(layers, head_fusion=head_fusion, up_to_layer=layer)[:, 0, 1:]
     elif method == "layer":
-        num_layers = att.shape[1]
+        num_layers = len(layers)
         index = num_layers - 1 if layer is None else layer
         if not -num_layers <= index < num_layers:
             raise ValueError(f"layer must lie in [0, {num_layers - 1}]; got {layer}")
-        cls_row = fuse_heads(att[:, index], head_fusion)[:, 0, 1:]  # (B, g*g)
+        cls_row = fuse_heads(layers[index][:, :, :1], head_fusion)[:, 0, 1:]  # (B, g*g)
     else:
         raise ValueError(f"method must be one of {MAP_METHODS}; got {method!r}")
     return cls_row.reshape(-1, side, side)  # (B, g, g)

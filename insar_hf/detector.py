@@ -336,7 +336,7 @@ class Detector:
 
     # ---------------------------------------------------------------- model
     def forward(self, images: Sequence[Any]):
-        """Probabilities ``(B, C)`` and stacked attentions ``(B, L, H, T, T)`` (CPU tensors).
+        """Probabilities ``(B, C)`` and the attentions, ``L`` tensors ``(B, H, T, T)`` (CPU).
 
         ``images`` are RGB PIL images (the model input); no validation is done here.
         """
@@ -349,7 +349,7 @@ class Detector:
         if not out.attentions:
             raise RuntimeError("the model returned no attentions; load it with eager attention")
         probs = out.logits.float().softmax(dim=-1).cpu()  # (B, C)
-        attentions = torch.stack(out.attentions, dim=1).float().cpu()  # (B, L, H, T, T)
+        attentions = tuple(a.float().cpu() for a in out.attentions)  # L x (B, H, T, T)
         return probs, attentions
 
     def combined_maps(self, attentions, method: str, head_fusion: str, layer: int | None):
