@@ -94,6 +94,26 @@ def test_shipped_json_configs_parse(name):
     assert model.preset in ("vit-base-patch16-224", "vit-micro") and data.dataset
 
 
+@pytest.mark.parametrize(
+    "name, kind, processes, precision",
+    [
+        ("cpu", "NO", 1, "no"),
+        ("single_gpu", "NO", 1, "bf16"),
+        ("multi_gpu", "MULTI_GPU", 8, "bf16"),
+        ("multi_node", "MULTI_GPU", 16, "bf16"),
+    ],
+)
+def test_accelerate_configs_load(name, kind, processes, precision):
+    from accelerate.commands.config.config_args import load_config_from_file
+
+    c = load_config_from_file(str(ROOT / "training" / "accelerate" / f"{name}.yaml"))
+    assert (c.distributed_type.value, c.num_processes, c.mixed_precision) == (
+        kind,
+        processes,
+        precision,
+    )
+
+
 # --- augmentation -----------------------------------------------------------------------------
 
 
