@@ -313,3 +313,14 @@ def test_bundled_examples_are_listed_and_rendered_at_model_size():
     for r in records:
         with Image.open(SPACE_DIR / "examples" / r["file"]) as image:
             assert image.size == (224, 224) and image.mode == "RGB"
+
+
+def test_upload_over_the_size_limit_is_refused(space, tmp_path):
+    from gradio_client import handle_file
+
+    path = tmp_path / "big.png"
+    path.write_bytes(os.urandom(21 * 1024 * 1024))
+    with pytest.raises(Exception, match="exceeds the maximum file size of 20971520 bytes"):
+        _client(space["url"]).predict(
+            handle_file(str(path)), "wrapped", "rollout", "mean", 2, api_name="/analyse"
+        )
