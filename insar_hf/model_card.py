@@ -170,6 +170,12 @@ def build_model_card(
             "### Detection against magnitude\n\n"
             + _magnitude_table(metrics["detection_vs_magnitude"])
         )
+    if metrics.get("attention"):
+        from insar_hf.localisation import markdown_table
+
+        table = markdown_table(metrics["attention"])
+        if table:
+            sections.append("### Attention localisation (issue 6)\n\n" + table)
     if figures:
         sections.append("### Figures\n\n" + "\n".join(f"![{f}]({f})" for f in figures))
     if hp:
