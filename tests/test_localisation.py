@@ -110,13 +110,16 @@ def test_hook_reports_a_split_without_masks_as_skipped(tiny_model):
     assert "deformation_mask" in localisation_metrics(context)["skipped"]
 
 
-def test_evaluate_model_writes_localisation_under_attention(tiny_model, tmp_path):
+def test_evaluate_model_writes_localisation_to_metrics_and_model_card(tiny_model, tmp_path):
     from insar_hf.evaluation import evaluate_model
+    from insar_hf.model_card import build_model_card
 
     evaluate_model(tiny_model, _dataset(), tmp_path, batch_size=4)
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["attention"]["n"] == 3
     assert set(metrics["attention"]) >= {"rollout", "last_layer", "random"}
+    card = str(build_model_card(metrics, figures=()))
+    assert "Localisation on 3 earthquake scenes" in card and "| random map |" in card
 
 
 def test_markdown_table_has_one_row_per_map_and_is_empty_when_skipped():
