@@ -175,7 +175,7 @@ def build_model_card(
 
         table = markdown_table(metrics["attention"])
         if table:
-            sections.append("### Attention localisation (issue 6)\n\n" + table)
+            sections.append("### Attention localisation\n\n" + table)
     if figures:
         sections.append("### Figures\n\n" + "\n".join(f"![{f}]({f})" for f in figures))
     if hp:
