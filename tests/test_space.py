@@ -2,9 +2,11 @@
 # ruff: noqa: F811  (pytest fixtures imported from hub_standin are redefined as arguments)
 
 import base64
+import fcntl
 import importlib.util
 import json
 import os
+import select
 import shutil
 import socket
 import subprocess
@@ -125,6 +127,12 @@ def test_app_without_model_explains_how_to_configure_one(monkeypatch, tmp_path):
         demo.close()
 
 
+def _above_ten(fd: int) -> int:
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
+    os.close(fd)
+    return high
+
+
 class _PipeBrowser:
     """Headless chromium driven over the DevTools protocol on ``--remote-debugging-pipe``.
 
@@ -132,17 +140,23 @@ class _PipeBrowser:
     """
 
     def __init__(self, flags: list[str]):
+        # bash moves the child's pipe ends to fds 3 and 4 (no preexec_fn: the app's
+        # server threads run in this process); they are first lifted to fds >= 10 so that
+        # neither redirection overwrites the other's source
         to_chrome_r, to_chrome_w = os.pipe()
         from_chrome_r, from_chrome_w = os.pipe()
-
-        def child():
-            os.dup2(to_chrome_r, 3)
-            os.dup2(from_chrome_w, 4)
-
+        to_chrome_r, from_chrome_w = _above_ten(to_chrome_r), _above_ten(from_chrome_w)
         self.proc = subprocess.Popen(
-            [CHROMIUM, *flags, "--remote-debugging-pipe", "about:blank"],
-            pass_fds=(to_chrome_r, from_chrome_w, 3, 4),
-            preexec_fn=child,
+            [
+                shutil.which("bash") or "/bin/bash",  # dash allows single-digit fds only
+                "-c",
+                f'exec "$0" "$@" 3<&{to_chrome_r} 4>&{from_chrome_w}',
+                CHROMIUM,
+                *flags,
+                "--remote-debugging-pipe",
+                "about:blank",
+            ],
+            pass_fds=(to_chrome_r, from_chrome_w),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -161,6 +175,8 @@ class _PipeBrowser:
         self.writer.write(json.dumps(message).encode() + b"\0")
         while True:
             while b"\0" not in self.buffer:
+                if not select.select([self.reader], [], [], 60.0)[0]:
+                    raise RuntimeError(f"{method}: no answer from chromium within 60 s")
                 chunk = self.reader.read(1 << 16)
                 if not chunk:
                     raise RuntimeError("chromium closed the DevTools pipe")
