@@ -354,6 +354,7 @@ def test_evaluate_command_recomputes_metrics_and_card(trained, dataset_dir, tmp_
         "overall"
     ]["accuracy"]
     assert (tmp_path / "training_curves.png").is_file()
+    assert "## Training hyperparameters" in card.text  # carried over from the checkpoint
 
 
 @pytest.mark.slow

@@ -30,12 +30,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    import shutil
     from pathlib import Path
 
     from datasets import load_dataset
 
     from insar_hf.evaluation import evaluate_model
-    from insar_hf.model_card import write_model_card
+    from insar_hf.model_card import TRAINING_CONFIG_FILE, write_model_card
     from insar_hf.modeling import load_model
 
     if args.batch_size < 1:
@@ -65,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
         log_history=log_history,
     )
     if not args.no_card:
+        config = Path(args.model, TRAINING_CONFIG_FILE)
+        if config.is_file() and not (output / TRAINING_CONFIG_FILE).is_file():
+            shutil.copy2(config, output / TRAINING_CONFIG_FILE)  # hyperparameters for the card
         write_model_card(output)
     overall = metrics["overall"]
     print(
