@@ -443,7 +443,7 @@ def _trainer_class():
     ``resume_from_checkpoint``) with a non-strict ``load_state_dict`` of the raw file, which then
     matches no encoder weight and silently keeps the current ones. Here the weights are read with
     ``from_pretrained`` and copied with ``strict=True`` (plain DDP / single-device runs; FSDP and
-    DeepSpeed keep Trainer's own loaders).
+    DeepSpeed keep Trainer's own loaders). Upstream: huggingface/transformers #43701, #48805.
     """
     from transformers import PreTrainedModel, Trainer
 
