@@ -215,8 +215,33 @@ def write_model_card(folder: str | Path, *, model_name: str | None = None) -> Pa
         figures=figures,
     )
     path = folder / "README.md"
+    card = _carry_real_events(path, card)
     card.save(path)
     return path
+
+
+def _carry_real_events(old_path: Path, card):
+    """Keep the "real events" results that ``insar-hf evaluate-real`` added to an older card.
+
+    They come from another dataset than ``metrics.json`` (which holds the synthetic test), so a
+    rebuilt card would otherwise lose them.
+    """
+    from huggingface_hub import ModelCard
+
+    from insar_hf.real.evaluate import REAL_EVENTS_NAME
+
+    if not old_path.is_file():
+        return card
+    old = ModelCard.load(old_path)
+    results = [
+        r for r in (old.data.eval_results or []) if r.dataset_name.startswith(REAL_EVENTS_NAME)
+    ]
+    if not results:
+        return card
+    marker = "\n## Real events ("
+    sections = old.text[old.text.index(marker) :] if marker in old.text else ""
+    card.data.eval_results = list(card.data.eval_results or []) + results
+    return ModelCard(f"---\n{card.data.to_yaml()}\n---\n{card.text.rstrip()}\n{sections}")
 
 
 PUSHED_FILES = (

@@ -109,6 +109,7 @@ def build_model(
     id2label: Mapping[int, str],
     label2id: Mapping[str, int],
     init_from: str | None = None,
+    keep_classifier: bool = False,
 ) -> ViTForImageClassification:
     """A ViT classifier: from scratch with ``preset``, or the backbone of ``init_from``.
 
@@ -121,14 +122,30 @@ def build_model(
         From the dataset's ``ClassLabel`` (:func:`labels_from_class_label`).
     init_from
         Any ViT checkpoint (folder or Hub id, e.g. an ImageNet-21k ViT-B/16). Its encoder is
-        loaded; the classification head is always re-initialised for our labels
+        loaded; the classification head is re-initialised for our labels
         (``ignore_mismatched_sizes=True`` covers a head of another size).
+    keep_classifier
+        Keep ``init_from``'s classification head as well (fine-tuning one of our own detectors,
+        e.g. a synthetic checkpoint on real events). Its labels must equal ours exactly.
     """
     from transformers import ViTForImageClassification
 
     if init_from is None:
+        if keep_classifier:
+            raise ValueError("keep_classifier needs init_from: there is no head to keep")
         return ViTForImageClassification(build_config(preset, id2label=id2label, label2id=label2id))
     _check_labels(id2label, label2id)
+    if keep_classifier:
+        from transformers import AutoConfig
+
+        theirs = {int(k): v for k, v in AutoConfig.from_pretrained(init_from).id2label.items()}
+        ours = {int(k): v for k, v in id2label.items()}
+        if theirs != ours:
+            raise ValueError(
+                f"--keep_classifier needs {init_from} to have our labels {ours}, it has {theirs}; "
+                "drop --keep_classifier to re-initialise the head"
+            )
+        return ViTForImageClassification.from_pretrained(init_from)
     model = ViTForImageClassification.from_pretrained(
         init_from,
         num_labels=len(id2label),

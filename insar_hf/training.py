@@ -50,6 +50,13 @@ class ModelArguments:
             "ViT-B/16); its head is re-initialised for our labels. Default: from scratch."
         },
     )
+    keep_classifier: bool = field(
+        default=False,
+        metadata={
+            "help": "With --init_from one of our own detectors (same labels): keep its "
+            "classification head too, e.g. to fine-tune a synthetic checkpoint on real events."
+        },
+    )
     model_name: str | None = field(
         default=None,
         metadata={"help": "Name in the model card (default: --hub_model_id or the output folder)."},
@@ -528,7 +535,11 @@ def train(
     splits = load_splits(data_args)
     id2label, label2id = labels_from_class_label(splits["train"].features["label"])
     model = build_model(
-        model_args.preset, id2label=id2label, label2id=label2id, init_from=model_args.init_from
+        model_args.preset,
+        id2label=id2label,
+        label2id=label2id,
+        init_from=model_args.init_from,
+        keep_classifier=model_args.keep_classifier,
     )
     augmenter = None
     if data_args.augment:

@@ -339,6 +339,10 @@ def test_finetune_micro_from_synthetic_checkpoint_and_real_events_entries(built,
     assert {r.dataset_name for r in finetuned} == {"real events (fine-tuned)"}
     f1 = next(r.metric_value for r in finetuned if r.metric_type == "f1")
     assert f1 == summary["fine_tuned"]["overall"]["f1"]
+    write_model_card(synthetic, model_name="synthetic-micro")  # e.g. `insar-hf evaluate` again
+    rebuilt = ModelCard.load(synthetic / "README.md")
+    assert {r.dataset_name for r in rebuilt.data.eval_results} == names
+    assert "## Real events (zero-shot)" in rebuilt.text
 
 
 def test_dataset_passes_the_synthetic_set_checker(built):

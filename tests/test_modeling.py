@@ -106,6 +106,34 @@ def test_init_from_reinitialises_a_head_of_the_same_size(checkpoint):
     assert torch.count_nonzero(model.classifier.bias) == 0
 
 
+def test_keep_classifier_keeps_the_head_of_our_own_checkpoint(checkpoint):
+    donor = load_model(str(checkpoint))
+    model = build_model(
+        "vit-micro",
+        id2label=ID2LABEL,
+        label2id=LABEL2ID,
+        init_from=str(checkpoint),
+        keep_classifier=True,
+    )
+    torch.testing.assert_close(model.classifier.weight, donor.classifier.weight)
+    torch.testing.assert_close(model.classifier.bias, donor.classifier.bias)
+
+
+def test_keep_classifier_refuses_a_checkpoint_with_other_labels(tmp_path):
+    three = {0: "a", 1: "b", 2: "c"}
+    build_model(
+        "vit-micro", id2label=three, label2id={v: k for k, v in three.items()}
+    ).save_pretrained(tmp_path)
+    with pytest.raises(ValueError, match="--keep_classifier needs .* to have our labels"):
+        build_model(
+            "vit-micro",
+            id2label=ID2LABEL,
+            label2id=LABEL2ID,
+            init_from=str(tmp_path),
+            keep_classifier=True,
+        )
+
+
 def test_our_preprocessing_equals_the_image_processor(rng):
     images = _images(rng)
     ours = pixel_values_from_images(images)
