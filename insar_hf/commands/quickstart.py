@@ -35,19 +35,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--preset",
-        default="vit-tiny",
+        default="vit-micro",
         help="model preset: vit-micro, vit-tiny, vit-small, vit-base-patch16-224 "
         "(default: %(default)s)",
     )
     parser.add_argument(
         "--num-samples", type=int, default=None, help="dataset size (default: fitted to --minutes)"
     )
-    parser.add_argument("--epochs", type=int, default=None, help="training epochs (default: 6)")
+    parser.add_argument("--epochs", type=int, default=None, help="training epochs (default: 10)")
     parser.add_argument("--batch-size", type=int, default=32, help="training batch (default: 32)")
     parser.add_argument(
         "--learning-rate",
         type=float,
-        default=3e-4,
+        default=1e-3,
         help="Adam learning rate for the short CPU run (default: %(default)s; "
         "the paper's 1e-5 is for 20 epochs over 805k images)",
     )
