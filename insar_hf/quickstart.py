@@ -467,7 +467,7 @@ def run_quickstart(config: QuickstartConfig, *, echo=print) -> dict[str, Any]:
 
     metrics = json.loads((model_dir / "metrics.json").read_text())
     overall = metrics.get("overall", {})
-    loc = metrics.get("localisation", {})
+    attention = metrics.get("attention") or {}
     rows = [
         ("dataset", f"{dataset}  ({plan.num_samples} samples)"),
         ("model", f"{model_dir}  ({plan.preset}, {plan.epochs} epochs)"),
@@ -477,9 +477,15 @@ def run_quickstart(config: QuickstartConfig, *, echo=print) -> dict[str, Any]:
     for key in ("accuracy", "precision", "recall", "f1", "roc_auc"):
         if key in overall:
             rows.append((f"test {key}", f"{overall[key]:.3f}"))
-    pointing = _find_pointing(loc)
-    if pointing is not None:
-        rows.append(("pointing game", f"{pointing:.3f} (rollout, earthquake scenes)"))
+    if "rollout" in attention and "random" in attention:
+        rows.append(
+            (
+                "pointing game",
+                f"{attention['rollout']['pointing_game']:.3f} rollout, "
+                f"{attention['random']['pointing_game']:.3f} random map "
+                f"({attention['n']} earthquake scenes)",
+            )
+        )
     for repo_type, repo_id in pushed.items():
         rows.append((f"pushed {repo_type}", repo_id))
     rows.append(
@@ -499,15 +505,6 @@ def run_quickstart(config: QuickstartConfig, *, echo=print) -> dict[str, Any]:
         "pushed": pushed,
         "timings_s": timings,
     }
-
-
-def _find_pointing(localisation: dict[str, Any]) -> float | None:
-    for key in ("rollout", "rollout_mean"):
-        value = localisation.get(key)
-        if isinstance(value, dict) and "pointing_game" in value:
-            return float(value["pointing_game"])
-    value = localisation.get("pointing_game")
-    return float(value) if isinstance(value, (int, float)) else None
 
 
 def _config_key(config: QuickstartConfig) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 
 import importlib.util
 import json
+import re
 import socket
 
 import numpy as np
@@ -25,6 +26,14 @@ def quickstart(tmp_path_factory):
 def test_plan_and_time_estimate_are_printed_before_the_first_step(quickstart):
     log = quickstart["log"]
     assert log.index("estimated total") < log.index("[1/3] dataset")
+
+
+def test_summary_reports_test_metrics_and_attention_localisation(quickstart):
+    metrics = json.loads((quickstart["out"] / "model" / "metrics.json").read_text())
+    summary = quickstart["log"].split("Summary")[1]
+    assert re.search(rf"test f1 +{metrics['overall']['f1']:.3f}\n", summary)
+    rollout = metrics["attention"]["rollout"]["pointing_game"]
+    assert re.search(rf"pointing game +{rollout:.3f} rollout", summary)
 
 
 def test_dataset_loads_with_load_dataset_in_three_splits(quickstart):
