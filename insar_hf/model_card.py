@@ -86,6 +86,28 @@ def _magnitude_table(rows_in) -> str:
     return "\n".join(rows)
 
 
+def eval_results_for(
+    overall: Mapping[str, Any], *, dataset_id: str, dataset_name: str, split: str
+) -> list:
+    """``model-index`` entries (one ``EvalResult`` per scalar metric) for one dataset split."""
+    from huggingface_hub import EvalResult
+
+    return [
+        EvalResult(
+            task_type="image-classification",
+            task_name="Earthquake deformation detection",
+            dataset_type=dataset_id,
+            dataset_name=dataset_name,
+            dataset_split=split,
+            metric_type=key,
+            metric_name=CARD_METRIC_NAMES[key],
+            metric_value=overall[key],
+        )
+        for key in SCALAR_KEYS
+        if overall.get(key) is not None
+    ]
+
+
 def build_model_card(
     metrics: Mapping[str, Any],
     *,
@@ -107,7 +129,7 @@ def build_model_card(
     figures
         File names of figures in the same folder to show in the card.
     """
-    from huggingface_hub import EvalResult, ModelCard, ModelCardData
+    from huggingface_hub import ModelCard, ModelCardData
 
     config = dict(config or {})
     dataset = config.get("dataset") or metrics.get("dataset") or "synthetic-insar"
@@ -116,20 +138,9 @@ def build_model_card(
     dataset_id = Path(str(dataset)).name if local else str(dataset)
     split = metrics.get("split") or "test"
     overall = metrics["overall"]
-    eval_results = [
-        EvalResult(
-            task_type="image-classification",
-            task_name="Earthquake deformation detection",
-            dataset_type=dataset_id,
-            dataset_name=dataset_id,
-            dataset_split=split,
-            metric_type=key,
-            metric_name=CARD_METRIC_NAMES[key],
-            metric_value=overall[key],
-        )
-        for key in SCALAR_KEYS
-        if overall.get(key) is not None
-    ]
+    eval_results = eval_results_for(
+        overall, dataset_id=dataset_id, dataset_name=dataset_id, split=split
+    )
     init_from = config.get("init_from")
     data = ModelCardData(
         model_name=model_name,

@@ -49,10 +49,10 @@ def add_real_events_entry(model_dir, metrics: dict, *, setting: str, dataset_id:
     Entries of the same name are replaced; all other entries (the synthetic test) are kept.
     A "Real events" section with the numbers is appended to the text (replacing an older one).
     """
-    from huggingface_hub import EvalResult, ModelCard
+    from huggingface_hub import ModelCard
 
     from insar_hf.evaluation import SCALAR_KEYS
-    from insar_hf.model_card import CARD_METRIC_NAMES
+    from insar_hf.model_card import CARD_METRIC_NAMES, eval_results_for
 
     path = Path(model_dir) / "README.md"
     if not path.is_file():
@@ -68,20 +68,7 @@ def add_real_events_entry(model_dir, metrics: dict, *, setting: str, dataset_id:
         if r.dataset_name != name and (r.dataset_type, r.dataset_split) != (dataset_id, split)
     ]
     overall = metrics["overall"]
-    added = [
-        EvalResult(
-            task_type="image-classification",
-            task_name="Earthquake deformation detection",
-            dataset_type=dataset_id,
-            dataset_name=name,
-            dataset_split=split,
-            metric_type=key,
-            metric_name=CARD_METRIC_NAMES[key],
-            metric_value=overall[key],
-        )
-        for key in SCALAR_KEYS
-        if overall.get(key) is not None
-    ]
+    added = eval_results_for(overall, dataset_id=dataset_id, dataset_name=name, split=split)
     card.data.eval_results = kept + added
     if not card.data.model_name:
         card.data.model_name = Path(model_dir).resolve().name
