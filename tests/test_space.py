@@ -127,6 +127,16 @@ def test_app_without_model_explains_how_to_configure_one(monkeypatch, tmp_path):
         demo.close()
 
 
+def test_bundled_offline_default_model_is_what_the_app_serves(monkeypatch):
+    monkeypatch.delenv("INSAR_HF_MODEL", raising=False)
+    app = _load_app()
+    assert app.resolve_model() == str(SPACE_DIR / "model")
+    example = sorted((SPACE_DIR / "examples").glob("*.png"))[0]
+    result = Detector.from_pretrained(app.resolve_model(), device="cpu").predict(example)
+    assert sum(result.probabilities.values()) == pytest.approx(1.0, abs=1e-5)
+    assert result.label in {"earthquake", "no_earthquake"}
+
+
 def _above_ten(fd: int) -> int:
     high = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
     os.close(fd)
