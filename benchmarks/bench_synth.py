@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dc3d-pixels", type=int, default=2000, help="DC3D loop subsample")
     parser.add_argument("--stride-scenes", type=int, default=40, help="scenes for stride error")
     parser.add_argument(
-        "--box-scenes", type=int, default=300, help="positive scenes for box statistics"
+        "--box-scenes", type=int, default=300, help="positive scenes for box statistics (0: skip)"
     )
     parser.add_argument("--only-boxes", action="store_true", help="print the box statistics only")
     parser.add_argument(
@@ -288,21 +288,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.okada_stride is not None:
         config = config.replace(okada_stride_px=args.okada_stride)
 
-    print(
-        f"deformation boxes over {args.box_scenes} scenes drawn as positives, by pixel_spacing_mode"
-    )
-    _print_boxes(
-        f"magnitude (span {config.span_factor_min}-{config.span_factor_max} x footprint, "
-        f"{config.pixel_spacing_min_m:.0f}-{config.pixel_spacing_max_m:.0f} m)",
-        box_statistics(args.box_scenes, args.seed, config),
-    )
-    old = config.replace(
-        pixel_spacing_mode="log-uniform", pixel_spacing_min_m=40.0, pixel_spacing_max_m=400.0
-    )
-    _print_boxes(
-        "log-uniform 40-400 m (the previous default)",
-        box_statistics(args.box_scenes, args.seed, old),
-    )
+    if args.box_scenes > 0:
+        print(
+            f"deformation boxes over {args.box_scenes} scenes drawn as positives, by pixel_spacing_mode"
+        )
+        _print_boxes(
+            f"magnitude (span {config.span_factor_min}-{config.span_factor_max} x footprint, "
+            f"{config.pixel_spacing_min_m:.0f}-{config.pixel_spacing_max_m:.0f} m)",
+            box_statistics(args.box_scenes, args.seed, config),
+        )
+        old = config.replace(
+            pixel_spacing_mode="log-uniform", pixel_spacing_min_m=40.0, pixel_spacing_max_m=400.0
+        )
+        _print_boxes(
+            "log-uniform 40-400 m (the previous default)",
+            box_statistics(args.box_scenes, args.seed, old),
+        )
     if args.only_boxes:
         return 0
 
