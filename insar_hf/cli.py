@@ -19,7 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "quickstart": ("quickstart", "the main job: dataset, trained detector, model card and Space"),
     "preview": ("preview", "write a labelled grid of synthetic interferograms (PNG)"),
     "build-real": ("build_real", "label real interferograms from a catalogue into a dataset"),
-    "evaluate-real": ("evaluate_real", "zero-shot vs fine-tuned scores on real events; card entries"),
+    "evaluate-real": (
+        "evaluate_real",
+        "zero-shot vs fine-tuned scores on real events; card entries",
+    ),
     "generate": ("generate", "generate the synthetic dataset: parquet shards, card, --push-to-hub"),
     "check-dataset": ("check_dataset", "verify a generated dataset folder, one line per problem"),
     "predict": ("predict", "classify interferograms; attention boxes, --json, --overlay"),
