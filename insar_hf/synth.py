@@ -799,37 +799,16 @@ def _hard_negative(rng: np.random.Generator, config: SceneConfig, pixel_m: float
         depth = float(rng.uniform(config.mogi_depth_min_m, config.mogi_depth_max_m))
         volume = _log_uniform(rng, config.mogi_volume_min_m3, config.mogi_volume_max_m3)
         volume *= 1.0 if rng.random() < 0.5 else -1.0
-        los = _los_on_grid(
-            sources_mod.mogi_surface_displacement,
-            size,
-            pixel_m,
-            stride,
-            x0,
-            y0,
-            los_enu,
-            tol_m,
-            depth_m=depth,
-            volume_change_m3=volume,
-        )
+        source, displacement = "mogi", sources_mod.mogi_surface_displacement
+        params = {"depth_m": depth, "volume_change_m3": volume}
         meta |= {"source_depth_m": depth, "source_volume_change_m3": volume}
-        source = "mogi"
     else:
         radius = _log_uniform(rng, config.bowl_radius_min_m, config.bowl_radius_max_m)
         sub = float(rng.uniform(config.bowl_subsidence_min_m, config.bowl_subsidence_max_m))
-        los = _los_on_grid(
-            sources_mod.subsidence_bowl_displacement,
-            size,
-            pixel_m,
-            stride,
-            x0,
-            y0,
-            los_enu,
-            tol_m,
-            radius_m=radius,
-            max_subsidence_m=sub,
-        )
+        source, displacement = "subsidence", sources_mod.subsidence_bowl_displacement
+        params = {"radius_m": radius, "max_subsidence_m": sub}
         meta |= {"source_radius_m": radius, "source_max_subsidence_m": sub}
-        source = "subsidence"
+    los = _los_on_grid(displacement, size, pixel_m, stride, x0, y0, los_enu, tol_m, **params)
     return los, source, meta
 
 
