@@ -2,7 +2,7 @@
 
 Prints:
 
-1. samples per second of :func:`insar_hf.data.generate_dataset` with ``--workers`` processes
+1. samples per second of :func:`insar_hf.dataset.generate.generate_dataset` with ``--workers`` processes
    (default: all cores), from scene sampling to renamed parquet shards (card without figure);
 2. bytes per sample on disk (parquet shards, images as PNG; without raw arrays unless
    ``--with-raw``);
@@ -33,7 +33,7 @@ PAPER_TOTAL = 805_436 + 100_679 + 100_681
 
 _RSS_CHILD = """
 import json, sys
-from insar_hf import data
+from insar_hf.dataset import generate as data
 summary = data.generate_dataset(sys.argv[1], num_samples=int(sys.argv[2]), workers=int(sys.argv[3]),
                                  shard_size=int(sys.argv[4]), progress=False, figure=False)
 print(json.dumps({"peak_rss_mb": summary["peak_rss_mb"], "seconds": summary["seconds"]}))
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rss-sizes", default="100,400", help="two sample counts for peak RSS")
     args = parser.parse_args(argv)
 
-    from insar_hf import data
+    from insar_hf.dataset import generate as data
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "ds"

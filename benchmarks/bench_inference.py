@@ -58,8 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     import torch
 
-    from insar_hf.detector import Detector
-    from insar_hf.modeling import DEFAULT_ID2LABEL, build_image_processor, build_model
+    from insar_hf.inference.detector import Detector
+    from insar_hf.model.presets import DEFAULT_ID2LABEL, build_image_processor, build_model
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)

@@ -41,10 +41,10 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from insar_hf import synth  # noqa: E402
 from insar_hf.physics.okada import okada_surface_displacement  # noqa: E402
 from insar_hf.render import render_array  # noqa: E402
-from insar_hf.synth import SceneConfig, sample_scene, scene_seed_sequence  # noqa: E402
+from insar_hf.simulate import scene as synth  # noqa: E402
+from insar_hf.simulate.scene import SceneConfig, sample_scene, scene_seed_sequence  # noqa: E402
 
 STAGES = ("design", "atmosphere", "coherence_noise", "source", "compose", "render", "png")
 

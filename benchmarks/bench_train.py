@@ -66,7 +66,7 @@ def _peak_flops(device, override_tflops: float | None) -> float | None:
 def _model(preset: str, device, attn: str = "sdpa"):
     from transformers import ViTForImageClassification
 
-    from insar_hf.modeling import DEFAULT_ID2LABEL, build_config
+    from insar_hf.model.presets import DEFAULT_ID2LABEL, build_config
 
     config = build_config(
         preset, id2label=DEFAULT_ID2LABEL, label2id={v: k for k, v in DEFAULT_ID2LABEL.items()}
@@ -120,7 +120,7 @@ def _dataset(path: str | None, num_samples: int):
     from datasets import load_dataset
 
     if path is None:
-        from insar_hf.data import generate_dataset
+        from insar_hf.dataset.generate import generate_dataset
 
         path = tempfile.mkdtemp(prefix="bench_ds_")
         generate_dataset(path, split_sizes_={"train": num_samples, "validation": 1, "test": 1},
@@ -131,7 +131,7 @@ def _dataset(path: str | None, num_samples: int):
 def _loader(split, batch_size: int, workers: int):
     import torch
 
-    from insar_hf.training import Augmenter, collate, lazy_split
+    from insar_hf.training.trainer import Augmenter, collate, lazy_split
 
     return torch.utils.data.DataLoader(
         lazy_split(split, Augmenter()),

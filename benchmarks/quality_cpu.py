@@ -37,8 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2) - 1))
     args = parser.parse_args(argv)
 
-    from insar_hf.data import generate_dataset
-    from insar_hf.training import parse_args, train
+    from insar_hf.dataset.generate import generate_dataset
+    from insar_hf.training.trainer import parse_args, train
 
     work = Path(args.workdir)
     data_dir, model_dir = work / "dataset", work / "model"

@@ -1,28 +1,38 @@
 """insar_hf: detect earthquake deformation in SAR interferograms with a Vision Transformer.
 
-The package is organised by idea (see ``docs/ARCHITECTURE.md``):
+The package follows the data's journey; each folder is one stage and only imports the stages
+above it in this list (``docs/ARCHITECTURE.md``, checked by ``lint-imports``):
 
+* :mod:`insar_hf.schema` -- labels, kinds, splits, image size, metadata fields: shared facts.
 * :mod:`insar_hf.physics` -- Okada dislocations, source scaling, line-of-sight geometry.
-* :mod:`insar_hf.atmosphere`, :mod:`insar_hf.noise` -- nuisance signals.
-* :mod:`insar_hf.synth`, :mod:`insar_hf.render` -- synthetic scenes and the canonical image.
-* :mod:`insar_hf.data`, :mod:`insar_hf.hub` -- datasets, cards and Hub pushes.
-* :mod:`insar_hf.modeling`, :mod:`insar_hf.attention`, :mod:`insar_hf.detector` -- the model.
-* :mod:`insar_hf.real` -- readers for real interferogram products and catalogue labelling.
+* :mod:`insar_hf.render` -- the one phase field -> model image function.
+* :mod:`insar_hf.simulate` -- synthetic scenes, nuisance signals, previews, Space examples.
+* :mod:`insar_hf.dataset` -- the synthetic set as parquet shards with a card, and its checks.
+* :mod:`insar_hf.products` -- readers for real interferogram products.
+* :mod:`insar_hf.model` -- ViT presets, image processor, checkpoint loading.
+* :mod:`insar_hf.inference` -- attention maps, localisation scores, :class:`Detector`.
+* :mod:`insar_hf.training` -- augmentation, the Trainer recipe, evaluation, the model card.
+* :mod:`insar_hf.real` -- catalogue labelling, tiles, the real-event set and its evaluation.
+* :mod:`insar_hf.space`, :mod:`insar_hf.quickstart`, :mod:`insar_hf.cli` -- the main jobs.
 
-Heavy dependencies (torch, transformers, datasets, gradio) are imported lazily so that
+Heavy dependencies (torch, transformers, datasets, gradio, rasterio) are imported lazily so that
 ``import insar_hf`` and ``insar-hf --help`` stay fast.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from insar_hf.version import __version__
 
-__all__ = ["Detector", "__version__"]
+__all__ = ["Detector", "SceneConfig", "__version__", "sample_scene"]
 
 
 def __getattr__(name: str):
     if name == "Detector":
-        from insar_hf.detector import Detector
+        from insar_hf.inference.detector import Detector
 
         return Detector
+    if name in ("SceneConfig", "sample_scene"):
+        from insar_hf.simulate import scene
+
+        return getattr(scene, name)
     raise AttributeError(f"module 'insar_hf' has no attribute {name!r}")

@@ -53,7 +53,7 @@ def _load(name: str):
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """Build the top-level parser; only ``command``'s module is imported to add its options."""
-    from insar_hf import __version__
+    from insar_hf.version import __version__
 
     parser = argparse.ArgumentParser(
         prog="insar-hf",

@@ -2,10 +2,10 @@
 
 :func:`run_quickstart` chains the library's own steps, each of which a user can also run alone:
 
-1. **dataset** -- :func:`insar_hf.data.generate_dataset` writes a small synthetic set (parquet
-   shards + card) into ``OUT/dataset``; reused when :func:`insar_hf.data.check_dataset` finds it
+1. **dataset** -- :func:`insar_hf.dataset.generate.generate_dataset` writes a small synthetic set (parquet
+   shards + card) into ``OUT/dataset``; reused when :func:`insar_hf.dataset.generate.check_dataset` finds it
    complete and it was made with the same size and seed.
-2. **model** -- :func:`insar_hf.training.main`, the very function behind ``training/train.py``
+2. **model** -- :func:`insar_hf.training.trainer.main`, the very function behind ``training/train.py``
    (what ``accelerate launch`` runs), trains a small preset into ``OUT/model`` and writes
    ``metrics.json`` (test metrics, breakdowns, attention localisation), the figures and the model
    card; reused when ``metrics.json`` exists for the same plan.
@@ -51,7 +51,7 @@ class QuickstartConfig:
     minutes
         Wall-clock budget for the whole run; the plan is fitted to it.
     preset
-        Model preset (see :data:`insar_hf.modeling.PRESETS`).
+        Model preset (see :data:`insar_hf.model.presets.PRESETS`).
     num_samples, epochs
         Fix the plan instead of fitting it to ``minutes``.
     seed
@@ -75,7 +75,7 @@ class QuickstartConfig:
     token: str | None = field(default=None, repr=False)
 
     def __post_init__(self):
-        from insar_hf.modeling import PRESETS
+        from insar_hf.model.presets import PRESETS
 
         if not self.minutes > 0:
             raise ValueError(f"--minutes must be positive, got {self.minutes}")
@@ -121,8 +121,8 @@ def _cores(workers: int | None) -> int:
 
 def calibrate_generation(seed: int = 0, n: int = 12) -> tuple[float, list[dict[str, Any]]]:
     """Scenes per second per process for the whole row path (scene, render, PNG), and the rows."""
-    from insar_hf.data import scene_to_row
-    from insar_hf.synth import sample_scene
+    from insar_hf.dataset.generate import scene_to_row
+    from insar_hf.simulate.scene import sample_scene
 
     # Seeds far from any dataset index stream; the scenes are timed, never kept.
     scene_to_row(sample_scene(np.random.SeedSequence(seed, spawn_key=(99, 0))))  # warm caches
@@ -140,8 +140,8 @@ def calibrate_input_pipeline(rows: list[dict[str, Any]]) -> float:
 
     from PIL import Image
 
-    from insar_hf.render import KINDS
-    from insar_hf.training import Augmenter, collate
+    from insar_hf.schema import KIND_NAMES as KINDS
+    from insar_hf.training.trainer import Augmenter, collate
 
     augment = Augmenter()
     rng = np.random.default_rng(0)
@@ -158,7 +158,7 @@ def calibrate_model(preset: str, batch_size: int) -> tuple[float, float]:
     """Training and inference images per second of ``preset`` on this CPU (a few steps)."""
     import torch
 
-    from insar_hf.modeling import build_model
+    from insar_hf.model.presets import build_model
 
     model = build_model(
         preset,
@@ -264,7 +264,7 @@ def dataset_step(config: QuickstartConfig, plan: Plan) -> tuple[Path, bool]:
     A complete folder made with the same size and seed is reused; an interrupted one resumes
     (``generate_dataset`` skips complete shards); one made with other settings is replaced.
     """
-    from insar_hf.data import check_dataset, generate_dataset, read_generation
+    from insar_hf.dataset.generate import check_dataset, generate_dataset, read_generation
 
     folder = config.out_dir / "dataset"
     if folder.exists():
@@ -325,7 +325,7 @@ def training_argv(
 
 def model_step(config: QuickstartConfig, plan: Plan, dataset: Path) -> tuple[Path, bool]:
     """Train into ``OUT/model`` with the function behind ``training/train.py``."""
-    from insar_hf import training
+    from insar_hf.training import trainer as training
 
     model_dir = config.out_dir / "model"
     stamp = model_dir / PLAN_FILE
@@ -341,7 +341,7 @@ def model_step(config: QuickstartConfig, plan: Plan, dataset: Path) -> tuple[Pat
 
 def space_step(config: QuickstartConfig, model_dir: Path, dataset_id: str | None = None) -> Path:
     """Stage the Space into ``OUT/space`` wired to the local checkpoint (always refreshed)."""
-    from insar_hf.commands.push_space import default_space_dir, stage_space
+    from insar_hf.space import default_space_dir, stage_space
 
     folder = config.out_dir / "space"
     if folder.exists():
@@ -355,9 +355,9 @@ def push_step(config: QuickstartConfig, dataset: Path, model_dir: Path) -> dict[
     """Push dataset, model and Space to ``config.push_to_hub``; returns repo ids."""
     import tempfile
 
-    from insar_hf.commands.push_space import default_space_dir, stage_space
     from insar_hf.hub import push_folder
-    from insar_hf.model_card import push_model
+    from insar_hf.space import default_space_dir, stage_space
+    from insar_hf.training.card import push_model
 
     org = config.push_to_hub
     ids = {

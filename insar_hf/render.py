@@ -49,11 +49,7 @@ import math
 import numpy as np
 from scipy import sparse
 
-IMAGE_SIZE = 224
-"""Side of the canonical model input in pixels."""
-
-KINDS = ("wrapped", "unwrapped")
-"""Field kinds, in ``ClassLabel`` order (0 wrapped, 1 unwrapped)."""
+from insar_hf.schema import IMAGE_SIZE, KIND_NAMES
 
 UNWRAPPED_SCALE_RAD = 4.0 * math.pi
 """Phase (rad) that the unwrapped G channel maps to ``0.5 + 0.5 tanh(1)``: two fringes."""
@@ -67,9 +63,9 @@ _QUANTILE_SAMPLES = 8192
 
 def _kind_name(kind: str | int) -> str:
     if isinstance(kind, (int, np.integer)) and not isinstance(kind, bool):
-        if 0 <= int(kind) < len(KINDS):
-            return KINDS[int(kind)]
-    elif isinstance(kind, str) and kind in KINDS:
+        if 0 <= int(kind) < len(KIND_NAMES):
+            return KIND_NAMES[int(kind)]
+    elif isinstance(kind, str) and kind in KIND_NAMES:
         return kind
     raise ValueError(
         f"kind must be 'wrapped' or 'unwrapped' (or their ClassLabel ids 0 / 1), got {kind!r}"

@@ -1,11 +1,11 @@
-"""Tests for insar_hf.atmosphere: power-law fields, spectral slopes, DEM, stratified delay, ramps."""
+"""Tests for insar_hf.simulate.atmosphere: power-law fields, spectral slopes, DEM, stratified delay, ramps."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from insar_hf import atmosphere as atm
+from insar_hf.simulate import atmosphere as atm
 
 SHAPE = (96, 112)
 PIXEL_M = 90.0

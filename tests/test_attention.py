@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from insar_hf.attention import (
+from insar_hf.inference.attention import (
     Box,
     attention_rollout,
     box_iou,

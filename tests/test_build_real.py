@@ -17,7 +17,8 @@ from real_fixtures import (
     write_licsar,
 )
 
-from insar_hf.real import CatalogError, LabelRules, ProductError, build_real_dataset
+from insar_hf.products import ProductError
+from insar_hf.real import CatalogError, LabelRules, build_real_dataset
 from insar_hf.real.tiles import TileConfig
 
 SHAPE = (300, 300)
@@ -149,7 +150,7 @@ def test_no_event_is_in_two_splits(built):
 def test_features_are_the_synthetic_columns_plus_real_fields(built):
     from datasets import load_dataset
 
-    from insar_hf.data import dataset_features
+    from insar_hf.dataset.generate import dataset_features
     from insar_hf.real.build import real_features
 
     out, _ = built
@@ -225,7 +226,8 @@ def test_folder_without_products_is_a_clear_error(tmp_path, inputs):
 
 
 def test_all_nan_window_is_skipped_and_recorded(tmp_path):
-    from insar_hf.real import label_product, read_catalog, read_product
+    from insar_hf.products import read_product
+    from insar_hf.real import label_product, read_catalog
     from insar_hf.real.tiles import make_tiles
 
     los = okada_los_m(SHAPE, 100.0, (150.0, 150.0))
@@ -288,10 +290,10 @@ def test_finetune_micro_from_synthetic_checkpoint_and_real_events_entries(built,
     from datasets import load_dataset
     from huggingface_hub import ModelCard
 
-    from insar_hf.evaluation import evaluate_model
-    from insar_hf.model_card import write_model_card
-    from insar_hf.modeling import DEFAULT_ID2LABEL, build_image_processor, build_model
-    from insar_hf.training import main as train_main
+    from insar_hf.model.presets import DEFAULT_ID2LABEL, build_image_processor, build_model
+    from insar_hf.training.card import write_model_card
+    from insar_hf.training.evaluation import evaluate_model
+    from insar_hf.training.trainer import main as train_main
 
     out, _ = built
     synthetic = tmp_path / "synthetic"
@@ -346,14 +348,15 @@ def test_finetune_micro_from_synthetic_checkpoint_and_real_events_entries(built,
 
 
 def test_dataset_passes_the_synthetic_set_checker(built):
-    from insar_hf.data import check_dataset
+    from insar_hf.dataset.generate import check_dataset
 
     out, _ = built
     assert check_dataset(out) == []
 
 
 def test_negatives_in_positive_pairs_keep_out_of_the_exclusion_radius(tmp_path):
-    from insar_hf.real import label_product, read_catalog, read_product
+    from insar_hf.products import read_product
+    from insar_hf.real import label_product, read_catalog
     from insar_hf.real.tiles import exclusion_radius_km, make_tiles
 
     # 300 x 300 pixels of 0.01 deg (about 0.9 x 1.1 km): a frame of about 270 km x 330 km.

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from real_fixtures import comcat_csv, comcat_geojson
 
+from insar_hf.products.interferogram import Interferogram, UnknownCRSError
 from insar_hf.real.catalog import CatalogError, read_catalog
 from insar_hf.real.labelling import LabelRules, label_product
-from insar_hf.real.products import Interferogram, UnknownCRSError
 
 EVENTS = [
     {

@@ -1,4 +1,4 @@
-"""insar_hf.data: features, rows, shards, resume, distributed merge, checks, load_dataset, Hub."""
+"""insar_hf.dataset.generate: features, rows, shards, resume, distributed merge, checks, load_dataset, Hub."""
 # ruff: noqa: F811  (pytest fixtures imported from hub_standin are redefined as arguments)
 
 import io
@@ -15,10 +15,11 @@ import pytest
 from hub_standin import hub_standin  # noqa: F401
 from PIL import Image
 
-from insar_hf import data
 from insar_hf.cli import main
+from insar_hf.dataset import generate as data
 from insar_hf.render import IMAGE_SIZE, render_array
-from insar_hf.synth import METADATA_FIELDS, SceneConfig, sample_scene, scene_seed_sequence
+from insar_hf.schema import METADATA_FIELDS, PAPER_SPLIT_SIZES, SPLITS
+from insar_hf.simulate.scene import SceneConfig, sample_scene, scene_seed_sequence
 
 TINY = SceneConfig(image_size_px=64, min_visible_pixels=10)
 N = 30  # -> train 24 (shards of 10, 10, 4), validation 3, test 3
@@ -48,7 +49,7 @@ def _copy(clean, tmp_path):
 
 # ------------------------------------------------------------------------------ plan
 def test_paper_split_sizes_come_from_flooring_all_but_the_last_split():
-    assert data.split_sizes(1_006_796, (0.8, 0.1, 0.1)) == data.PAPER_SPLIT_SIZES
+    assert data.split_sizes(1_006_796, (0.8, 0.1, 0.1)) == PAPER_SPLIT_SIZES
 
 
 def test_split_fractions_must_sum_to_one():
@@ -86,7 +87,7 @@ def test_machines_get_disjoint_shards_that_cover_the_plan():
 def test_splits_never_share_a_seed():
     states = {
         split: {tuple(scene_seed_sequence(5, split, i).generate_state(4)) for i in range(200)}
-        for split in data.SPLITS
+        for split in SPLITS
     }
     assert not states["train"] & states["validation"]
     assert not states["train"] & states["test"]

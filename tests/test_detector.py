@@ -3,7 +3,7 @@ import pytest
 import torch
 from PIL import Image
 
-from insar_hf.detector import Detector, Prediction, draw_overlay, head_map_gallery
+from insar_hf.inference.detector import Detector, Prediction, draw_overlay, head_map_gallery
 from insar_hf.render import render_interferogram
 
 LABELS = {0: "no_earthquake", 1: "earthquake"}
@@ -198,7 +198,7 @@ def test_to_dict_is_json_serialisable(detector, phase):
 
 
 def test_overlay_draws_the_top_box_edges_on_its_half_open_bounds():
-    from insar_hf.attention import Box
+    from insar_hf.inference.attention import Box
 
     image = Image.new("RGB", (64, 64), (0, 0, 255))
     out = np.asarray(draw_overlay(image, np.zeros((64, 64)), [Box(10, 20, 30, 40, 1.0)], alpha=0.0))
@@ -222,7 +222,7 @@ def _inside_bounds(box, bounds):
 
 
 def test_geotiff_product_gives_boxes_in_its_map_coordinates(detector, licsar_unw):
-    from insar_hf.detector import read_frame
+    from insar_hf.inference.detector import read_frame
 
     result = detector.predict(licsar_unw, kind="unwrapped")
     phase, _, _ = read_frame(licsar_unw, "unwrapped")

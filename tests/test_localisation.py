@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 from test_detector import _save_tiny_vit
 
-from insar_hf.localisation import _random_maps, localisation_metrics, score_maps
+from insar_hf.inference.localisation import _random_maps, localisation_metrics, score_maps
 
 
 def _square_masks(n, size=224, box=(40, 60, 120, 140)):
@@ -84,13 +84,13 @@ def _dataset(n_pos=3, n_neg=1):
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
-    from insar_hf.modeling import load_model
+    from insar_hf.model.presets import load_model
 
     return load_model(str(_save_tiny_vit(tmp_path_factory.mktemp("tiny"))))
 
 
 def test_hook_scores_only_the_earthquake_scenes_with_all_three_maps(tiny_model):
-    from insar_hf.evaluation import ExtraMetricsContext
+    from insar_hf.training.evaluation import ExtraMetricsContext
 
     ds = _dataset(n_pos=3, n_neg=2)
     context = ExtraMetricsContext(tiny_model, ds, np.zeros((5, 2)), np.array(ds["label"]), 2)
@@ -103,7 +103,7 @@ def test_hook_scores_only_the_earthquake_scenes_with_all_three_maps(tiny_model):
 
 
 def test_hook_reports_a_split_without_masks_as_skipped(tiny_model):
-    from insar_hf.evaluation import ExtraMetricsContext
+    from insar_hf.training.evaluation import ExtraMetricsContext
 
     ds = _dataset().remove_columns(["deformation_mask"])
     context = ExtraMetricsContext(tiny_model, ds, np.zeros((4, 2)), np.array(ds["label"]))
@@ -111,8 +111,8 @@ def test_hook_reports_a_split_without_masks_as_skipped(tiny_model):
 
 
 def test_evaluate_model_writes_localisation_to_metrics_and_model_card(tiny_model, tmp_path):
-    from insar_hf.evaluation import evaluate_model
-    from insar_hf.model_card import build_model_card
+    from insar_hf.training.card import build_model_card
+    from insar_hf.training.evaluation import evaluate_model
 
     evaluate_model(tiny_model, _dataset(), tmp_path, batch_size=4)
     metrics = json.loads((tmp_path / "metrics.json").read_text())
@@ -123,7 +123,7 @@ def test_evaluate_model_writes_localisation_to_metrics_and_model_card(tiny_model
 
 
 def test_markdown_table_has_one_row_per_map_and_is_empty_when_skipped():
-    from insar_hf.localisation import markdown_table
+    from insar_hf.inference.localisation import markdown_table
 
     masks, boxes = _square_masks(2)
     scores = score_maps(masks.astype(np.float32), masks, boxes)

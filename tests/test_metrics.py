@@ -9,8 +9,9 @@ import pytest
 import torch
 from transformers import EvalPrediction
 
-from insar_hf import evaluation
-from insar_hf.evaluation import (
+from insar_hf.training import evaluation
+from insar_hf.training.card import build_model_card, write_model_card
+from insar_hf.training.evaluation import (
     METRIC_PATH,
     breakdown,
     compute_metrics,
@@ -18,7 +19,6 @@ from insar_hf.evaluation import (
     detection_vs_magnitude,
     summarise,
 )
-from insar_hf.model_card import build_model_card, write_model_card
 
 
 def _counts(y, p):
@@ -115,7 +115,7 @@ def test_summary_false_positive_rate():
 
 @pytest.fixture
 def micro_model():
-    from insar_hf.modeling import build_model
+    from insar_hf.model.presets import build_model
 
     torch.manual_seed(0)
     return build_model(
@@ -167,7 +167,7 @@ def evaluate_model_no_extra(model, split, out):
 
 
 def test_evaluate_model_overall_equals_our_own_probabilities(micro_model, tiny_split, tmp_path):
-    from insar_hf.modeling import predict_proba
+    from insar_hf.model.presets import predict_proba
 
     metrics = evaluate_model_no_extra(micro_model, tiny_split, tmp_path)
     probs = predict_proba(micro_model, [np.asarray(im) for im in tiny_split["image"]])

@@ -1,4 +1,4 @@
-"""insar_hf.modeling: presets, init_from, image processor, Auto classes and pipeline agree."""
+"""insar_hf.model.presets: presets, init_from, image processor, Auto classes and pipeline agree."""
 
 import json
 
@@ -8,7 +8,7 @@ import torch
 from datasets import ClassLabel
 from PIL import Image
 
-from insar_hf.modeling import (
+from insar_hf.model.presets import (
     build_config,
     build_image_processor,
     build_model,

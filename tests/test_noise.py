@@ -1,4 +1,4 @@
-"""Tests for insar_hf.noise: coherence maps, decorrelation phase noise, no-data masks."""
+"""Tests for insar_hf.simulate.noise: coherence maps, decorrelation phase noise, no-data masks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from insar_hf import noise
+from insar_hf.simulate import noise
 
 SHAPE = (96, 112)
 PIXEL_M = 90.0

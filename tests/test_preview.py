@@ -3,8 +3,8 @@ import pytest
 from PIL import Image
 
 from insar_hf.cli import main
-from insar_hf.preview import preview_scenes, write_preview
-from insar_hf.synth import SceneConfig
+from insar_hf.simulate.preview import preview_scenes, write_preview
+from insar_hf.simulate.scene import SceneConfig
 
 TINY = SceneConfig(image_size_px=48, min_visible_pixels=10)
 

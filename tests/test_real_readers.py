@@ -15,7 +15,7 @@ from real_fixtures import (
     write_licsar,
 )
 
-from insar_hf.real import ProductError, find_products, read_product
+from insar_hf.products import ProductError, find_products, read_product
 
 SHAPE = (300, 300)
 
@@ -205,7 +205,7 @@ def test_binary_par_dates_must_match_the_name(tmp_path, quake_los):
 
 
 def test_binary_without_crs_reads_but_cannot_place_epicentres(tmp_path, quake_los):
-    from insar_hf.real import UnknownCRSError
+    from insar_hf.products import UnknownCRSError
 
     ifg = read_product(write_binary(tmp_path, "20230120_20230213", quake_los, epsg=None))
     assert ifg.crs is None and "CRS unknown" in " ".join(ifg.notes)
@@ -214,7 +214,7 @@ def test_binary_without_crs_reads_but_cannot_place_epicentres(tmp_path, quake_lo
 
 
 def test_detector_reads_products_through_read_product(tmp_path, quake_los):
-    from insar_hf.detector import read_frame
+    from insar_hf.inference.detector import read_frame
 
     folder = write_licsar(tmp_path, "20230120", "20230213", quake_los)
     phase, kind, transform = read_frame(folder / "20230120_20230213.geo.unw.tif", "unwrapped")

@@ -19,7 +19,7 @@ from hub_standin import hub_standin  # noqa: F401
 from PIL import Image
 from test_detector import _save_tiny_vit
 
-from insar_hf.detector import Detector
+from insar_hf.inference.detector import Detector
 
 SPACE_DIR = Path(__file__).resolve().parent.parent / "space"
 CHROMIUM = shutil.which("chromium") or (
@@ -278,19 +278,21 @@ def test_example_query_parameter_runs_that_example_on_load(space, browser):
 def test_stage_space_configures_the_model_and_bundles_the_package(tmp_path):
     from huggingface_hub import SpaceCard
 
-    from insar_hf.commands.push_space import stage_space
+    from insar_hf.space import stage_space
 
     out = stage_space(SPACE_DIR, tmp_path / "staged", model_id="org/vit", dataset_id="org/set")
     assert (out / "model_id.txt").read_text() == "org/vit\n"
     card = SpaceCard.load(out / "README.md")
     assert card.data.models == ["org/vit"] and card.data.datasets == ["org/set"]
     assert card.data.sdk == "gradio" and card.data.app_file == "app.py"
-    assert (out / "insar_hf" / "detector.py").is_file() and (out / "requirements.txt").is_file()
+    assert (out / "insar_hf" / "inference" / "detector.py").is_file() and (
+        out / "requirements.txt"
+    ).is_file()
     assert not list(out.rglob("__pycache__"))
 
 
 def test_stage_space_refuses_a_non_empty_folder(tmp_path):
-    from insar_hf.commands.push_space import stage_space
+    from insar_hf.space import stage_space
 
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x").write_text("x")
@@ -305,13 +307,13 @@ def test_push_space_uploads_to_the_hub_standin(hub_standin, capsys):
     files = hub_standin.files("org/quake-space", "space")
     assert files["model_id.txt"] == b"org/vit\n"
     assert files["app.py"] == (SPACE_DIR / "app.py").read_bytes()
-    assert "insar_hf/detector.py" in files
+    assert "insar_hf/inference/detector.py" in files
     assert b"- org/vit" in files["README.md"]
     assert capsys.readouterr().out.strip().endswith("org/quake-space")
 
 
 def test_write_examples_gives_positives_and_negatives_in_both_kinds(tmp_path):
-    from insar_hf.space_examples import write_examples
+    from insar_hf.simulate.examples import write_examples
 
     paths = write_examples(tmp_path / "a", per_label=1)
     names = sorted(p.name for p in paths)

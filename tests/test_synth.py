@@ -7,9 +7,8 @@ import pytest
 
 from insar_hf.physics.los import SENSORS, los_unit_vector
 from insar_hf.physics.okada import okada_surface_displacement
-from insar_hf.synth import (
-    METADATA_FIELDS,
-    SPLITS,
+from insar_hf.schema import METADATA_FIELDS, SPLITS
+from insar_hf.simulate.scene import (
     SceneConfig,
     _draw_mw,
     bbox_from_mask,

@@ -16,7 +16,7 @@ from hub_standin import hub_standin  # noqa: F401
 from safetensors.torch import load_file
 
 from insar_hf import render
-from insar_hf.training import Augmenter, InsarTrainingArguments, make_transform, parse_args
+from insar_hf.training.trainer import Augmenter, InsarTrainingArguments, make_transform, parse_args
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_ARGS = [
@@ -72,7 +72,7 @@ def test_push_without_repo_id_is_refused():
 
 
 def test_streaming_without_max_steps_is_refused(tmp_path):
-    from insar_hf.training import check_arguments
+    from insar_hf.training.trainer import check_arguments
 
     _, data, args = parse_args(
         ["--dataset", "d", "--streaming", "true", "--output_dir", str(tmp_path)]
@@ -189,8 +189,8 @@ def test_trainer_checkpoint_reload_restores_every_weight(tmp_path):
     """transformers 5 saves legacy ViT key names; Trainer's raw reload would match none."""
     from transformers import TrainingArguments
 
-    from insar_hf.modeling import build_model
-    from insar_hf.training import _trainer_class
+    from insar_hf.model.presets import build_model
+    from insar_hf.training.trainer import _trainer_class
 
     torch.manual_seed(0)
     model = build_model("vit-micro", id2label={0: "n", 1: "e"}, label2id={"n": 0, "e": 1})
@@ -211,7 +211,7 @@ def test_trainer_checkpoint_reload_restores_every_weight(tmp_path):
 
 @pytest.fixture(scope="module")
 def dataset_dir(tmp_path_factory):
-    from insar_hf.data import generate_dataset
+    from insar_hf.dataset.generate import generate_dataset
 
     out = tmp_path_factory.mktemp("ds")
     generate_dataset(
@@ -291,7 +291,7 @@ def test_result_loads_with_auto_classes_and_pipeline_alike(trained, dataset_dir)
     from datasets import load_dataset
     from transformers import AutoImageProcessor, AutoModelForImageClassification, pipeline
 
-    from insar_hf.modeling import load_model, predict_proba
+    from insar_hf.model.presets import load_model, predict_proba
 
     out, _ = trained
     images = load_dataset(str(dataset_dir), split="test")["image"][:3]
@@ -309,7 +309,7 @@ def test_result_loads_with_auto_classes_and_pipeline_alike(trained, dataset_dir)
 
 @pytest.mark.slow
 def test_resume_from_checkpoint_reproduces_the_uninterrupted_run(trained, dataset_dir, tmp_path):
-    from insar_hf.training import train
+    from insar_hf.training.trainer import train
 
     out, _ = trained
     steps = sorted(int(p.name.split("-")[1]) for p in out.glob("checkpoint-*"))
@@ -384,7 +384,7 @@ def test_push_model_uploads_model_files_only(trained, hub_standin):
 
 @pytest.mark.slow
 def test_streaming_run_with_max_steps_then_push_to_hub(dataset_dir, tmp_path, hub_standin):
-    from insar_hf.training import train
+    from insar_hf.training.trainer import train
 
     args = ["--dataset", str(dataset_dir), "--output_dir", str(tmp_path), *TRAIN_ARGS]
     args += ["--streaming", "true", "--max_steps", "2", "--report_to", "none"]
@@ -408,7 +408,7 @@ def test_streaming_run_with_max_steps_then_push_to_hub(dataset_dir, tmp_path, hu
 
 @pytest.mark.slow
 def test_resume_last_without_checkpoint_says_so(dataset_dir, tmp_path):
-    from insar_hf.training import train
+    from insar_hf.training.trainer import train
 
     args = ["--dataset", str(dataset_dir), "--output_dir", str(tmp_path), *TRAIN_ARGS]
     with pytest.raises(ValueError, match="--resume_from_checkpoint last: no checkpoint in"):
@@ -417,7 +417,7 @@ def test_resume_last_without_checkpoint_says_so(dataset_dir, tmp_path):
 
 @pytest.mark.slow
 def test_output_dir_with_checkpoints_is_not_silently_reused(trained, dataset_dir):
-    from insar_hf.training import train
+    from insar_hf.training.trainer import train
 
     out, _ = trained
     args = ["--dataset", str(dataset_dir), "--output_dir", str(out), *TRAIN_ARGS]

@@ -1,4 +1,4 @@
-"""Train the ViT earthquake detector (thin wrapper around :func:`insar_hf.training.main`).
+"""Train the ViT earthquake detector (thin wrapper around :func:`insar_hf.training.trainer.main`).
 
 Runs under plain Python and under Accelerate::
 
@@ -15,7 +15,7 @@ See docs/training.md.
 
 from __future__ import annotations
 
-from insar_hf.training import main
+from insar_hf.training.trainer import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

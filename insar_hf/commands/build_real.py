@@ -99,10 +99,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from insar_hf.products.interferogram import ProductError
     from insar_hf.real.build import build_real_dataset
     from insar_hf.real.catalog import CatalogError
     from insar_hf.real.labelling import LabelRules
-    from insar_hf.real.products import ProductError
     from insar_hf.real.tiles import TileConfig
 
     try:

@@ -35,9 +35,9 @@ def run(args: argparse.Namespace) -> int:
 
     from datasets import load_dataset
 
-    from insar_hf.evaluation import evaluate_model
-    from insar_hf.model_card import TRAINING_CONFIG_FILE, write_model_card
-    from insar_hf.modeling import load_model
+    from insar_hf.model.presets import load_model
+    from insar_hf.training.card import TRAINING_CONFIG_FILE, write_model_card
+    from insar_hf.training.evaluation import evaluate_model
 
     if args.batch_size < 1:
         raise SystemExit(f"--batch-size must be >= 1, got {args.batch_size}")

@@ -57,7 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--with-raw", action="store_true", help="also store float16 wrapped/unwrapped phase arrays"
     )
     parser.add_argument(
-        "--scene-config", default=None, help="JSON file of insar_hf.synth.SceneConfig fields"
+        "--scene-config",
+        default=None,
+        help="JSON file of insar_hf.simulate.scene.SceneConfig fields",
     )
     parser.add_argument("--shard-index", type=int, default=None, help="this machine's index")
     parser.add_argument("--num-shards", type=int, default=None, help="number of machines")
@@ -77,7 +79,7 @@ def _scene_config(path: str | None):
         return None
     import json
 
-    from insar_hf.synth import SceneConfig
+    from insar_hf.simulate.scene import SceneConfig
 
     with open(path) as f:
         return SceneConfig(**json.load(f))
@@ -94,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from insar_hf import data
+    from insar_hf.dataset import generate as data
 
     distributed = args.shard_index is not None or args.num_shards is not None
     if args.merge:

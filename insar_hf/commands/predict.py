@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from insar_hf.detector import Detector
+    from insar_hf.inference.detector import Detector
 
     detector = Detector.from_pretrained(args.model, device=args.device)
     try:

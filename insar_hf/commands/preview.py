@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from insar_hf.preview import write_preview
+    from insar_hf.simulate.preview import write_preview
 
     try:
         out = write_preview(

@@ -1,6 +1,6 @@
 """Upload a trained detector (weights, config, image processor, card, metrics, figures) to the Hub.
 
-Only the final model files are pushed (see ``insar_hf.model_card.PUSHED_FILES``); intermediate
+Only the final model files are pushed (see ``insar_hf.training.card.PUSHED_FILES``); intermediate
 checkpoints, optimizer states and TensorBoard runs stay local. Set ``HF_ENDPOINT`` to push to
 another Hub-compatible server.
 
@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from insar_hf.model_card import push_model
+    from insar_hf.training.card import push_model
 
     url = push_model(args.model, args.repo_id, token=args.token, private=args.private)
     print(f"pushed {args.model} -> {url}")

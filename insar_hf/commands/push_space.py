@@ -13,18 +13,7 @@ examples:
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
-
-MODEL_ID_FILE = "model_id.txt"
-_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "flagged", ".gradio")
-
-
-def default_space_dir() -> Path:
-    """The ``space/`` folder next to the installed (editable) ``insar_hf`` package."""
-    import insar_hf
-
-    return Path(insar_hf.__file__).resolve().parent.parent / "space"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,38 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def stage_space(
-    space_dir: Path, out_dir: Path, *, model_id: str | None = None, dataset_id: str | None = None
-) -> Path:
-    """Copy ``space_dir`` and the ``insar_hf`` package into ``out_dir``; configure the model.
-
-    ``out_dir`` must not exist or be empty. Returns ``out_dir``.
-    """
-    from huggingface_hub import SpaceCard
-
-    import insar_hf
-
-    space_dir, out_dir = Path(space_dir), Path(out_dir)
-    if not (space_dir / "app.py").is_file() or not (space_dir / "README.md").is_file():
-        raise FileNotFoundError(f"{space_dir} is not a Space folder (needs app.py and README.md)")
-    if out_dir.exists() and any(out_dir.iterdir()):
-        raise FileExistsError(f"{out_dir} is not empty; choose a new folder for the staged Space")
-    shutil.copytree(space_dir, out_dir, ignore=_IGNORE, dirs_exist_ok=True)
-    package = Path(insar_hf.__file__).resolve().parent
-    shutil.copytree(package, out_dir / "insar_hf", ignore=_IGNORE)
-    card = SpaceCard.load(out_dir / "README.md")
-    if model_id:
-        (out_dir / MODEL_ID_FILE).write_text(model_id + "\n")
-        card.data.models = [model_id]
-    if dataset_id:
-        card.data.datasets = [dataset_id]
-    card.save(out_dir / "README.md")
-    return out_dir
-
-
 def run(args: argparse.Namespace) -> int:
     import sys
     import tempfile
+
+    from insar_hf.space import default_space_dir, stage_space
 
     space_dir = args.space_dir or default_space_dir()
     try:

@@ -8,7 +8,7 @@ event-free pair is its own group); assign whole groups to train / validation / t
 shards, card and ``build_report.json`` into a temporary folder that is renamed into place only
 when everything succeeded.
 
-Columns are those of the synthetic set (:func:`insar_hf.data.dataset_features` with
+Columns are those of the synthetic set (:func:`insar_hf.dataset.generate.dataset_features` with
 ``synth.METADATA_FIELDS``; values that do not apply to real data are NaN, -1, False or ``""``)
 followed by the real-data fields of :data:`REAL_FIELDS`.
 """
@@ -27,10 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from insar_hf.products.interferogram import ProductError, find_products, read_product
 from insar_hf.real.catalog import CatalogError, read_catalog
 from insar_hf.real.labelling import LabelRules, label_product
-from insar_hf.real.products import ProductError, find_products, read_product
 from insar_hf.real.tiles import Tile, TileConfig, make_tiles
+from insar_hf.schema import KIND_NAMES, SPLITS, metadata_columns, missing_value, typed_metadata
 
 REPORT_FILE = "build_report.json"
 PRETTY_NAME = "insar_hf real earthquake interferograms"
@@ -55,14 +56,10 @@ REAL_FIELDS: dict[str, str] = {
 }
 """Real-data metadata columns (dates ISO ``YYYY-MM-DD``; bounds in the product's CRS)."""
 
-_BASE_COLUMNS = ("image", "label", "kind", "deformation_bbox", "deformation_mask")
-
 
 def metadata_fields() -> dict[str, str]:
     """Synthetic metadata fields (minus names that are dataset columns) + :data:`REAL_FIELDS`."""
-    from insar_hf.synth import METADATA_FIELDS
-
-    fields = {k: v for k, v in METADATA_FIELDS.items() if k not in _BASE_COLUMNS}
+    fields = metadata_columns()
     for name, dtype in REAL_FIELDS.items():
         fields.setdefault(name, dtype)
     return fields
@@ -70,13 +67,9 @@ def metadata_fields() -> dict[str, str]:
 
 def real_features(with_raw: bool = False):
     """``datasets.Features`` of the real-event set."""
-    from insar_hf.data import dataset_features
+    from insar_hf.dataset.generate import dataset_features
 
     return dataset_features(with_raw, metadata_fields=metadata_fields())
-
-
-def _empty(dtype: str):
-    return {"float32": math.nan, "int64": -1, "bool": False, "string": ""}[dtype]
 
 
 class _Groups:
@@ -104,8 +97,6 @@ def assign_splits(groups: list[str], fractions, rng: np.random.Generator) -> dic
 
     With at least three groups every split gets one (test first, then validation).
     """
-    from insar_hf.data import SPLITS
-
     groups = sorted(groups)
     order = [groups[i] for i in rng.permutation(len(groups))]
     n = len(order)
@@ -130,7 +121,7 @@ def tile_row(
     """One dataset row from a tile (image rendered by ``render.render_interferogram``)."""
     from PIL import Image
 
-    from insar_hf.data import KIND_NAMES, _png
+    from insar_hf.dataset.generate import _png
     from insar_hf.physics.los import SENSORS
     from insar_hf.render import render_interferogram
 
@@ -176,9 +167,8 @@ def tile_row(
         "nodata_fraction": tile.nodata_fraction,
         "group": group,
     }
-    for name, dtype in fields.items():
-        value = known.get(name, _empty(dtype))
-        row[name] = {"float32": float, "int64": int, "bool": bool, "string": str}[dtype](value)
+    values = {name: known.get(name, missing_value(dtype)) for name, dtype in fields.items()}
+    row |= typed_metadata(values, fields)
     if with_raw:
         row["wrapped_rad"] = tile.wrapped_rad.astype(np.float16)
         unw = (
@@ -220,7 +210,7 @@ def _crs_name(crs: str | None) -> str:
 def _write_split(data_dir: Path, split: str, rows: list[dict], features, shard_size: int) -> None:
     import pyarrow.parquet as pq
 
-    from insar_hf.data import ROW_GROUP_SIZE, rows_to_table
+    from insar_hf.dataset.generate import ROW_GROUP_SIZE, rows_to_table
 
     n = max(1, math.ceil(len(rows) / shard_size))
     for i in range(n):
@@ -233,8 +223,8 @@ def _write_split(data_dir: Path, split: str, rows: list[dict], features, shard_s
 def _card(out: Path, features, params: dict, report: dict) -> None:
     from huggingface_hub import DatasetCard
 
-    from insar_hf.data import split_byte_sizes
-    from insar_hf.dataset_card import _field_table, card_data
+    from insar_hf.dataset.card import _field_table, card_data
+    from insar_hf.dataset.generate import split_byte_sizes
 
     data = card_data(params, features, split_byte_sizes(out))
     data.pretty_name = PRETTY_NAME
@@ -333,7 +323,7 @@ def build_real_dataset(
     ``balance_train`` undersamples the majority class of the train split (seeded) so that
     fine-tuning sees both classes equally often; validation and test keep their natural mix.
     """
-    from insar_hf import __version__
+    from insar_hf.version import __version__
 
     rules = LabelRules() if rules is None else rules
     tiles = TileConfig() if tiles is None else tiles

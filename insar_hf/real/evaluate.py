@@ -1,7 +1,7 @@
 """Honest evaluation on real events: zero-shot vs fine-tuned, and the model card's "real events".
 
 ``compare_on_real(synthetic_dir, finetuned_dir, dataset)`` scores both checkpoints on the **same**
-real test split (:func:`insar_hf.evaluation.evaluate_model`, so the numbers are computed exactly
+real test split (:func:`insar_hf.training.evaluation.evaluate_model`, so the numbers are computed exactly
 like the synthetic ones), writes ``real_events.json`` with both, and adds a "real events" entry to
 each checkpoint's ``model-index`` beside the existing (synthetic) one: ``real events
 (zero-shot)`` on the synthetic checkpoint and ``real events (fine-tuned)`` on the fine-tuned one.
@@ -26,8 +26,8 @@ def evaluate_on_real(model_dir, dataset, *, split: str = "test", batch_size: int
     """
     from datasets import load_dataset
 
-    from insar_hf.evaluation import evaluate_model
-    from insar_hf.modeling import load_model
+    from insar_hf.model.presets import load_model
+    from insar_hf.training.evaluation import evaluate_model
 
     splits = load_dataset(str(dataset))
     if split not in splits:
@@ -51,8 +51,8 @@ def add_real_events_entry(model_dir, metrics: dict, *, setting: str, dataset_id:
     """
     from huggingface_hub import ModelCard
 
-    from insar_hf.evaluation import SCALAR_KEYS
-    from insar_hf.model_card import CARD_METRIC_NAMES, eval_results_for
+    from insar_hf.training.card import CARD_METRIC_NAMES, eval_results_for
+    from insar_hf.training.evaluation import SCALAR_KEYS
 
     path = Path(model_dir) / "README.md"
     if not path.is_file():

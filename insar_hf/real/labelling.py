@@ -16,7 +16,7 @@ It is *near* when its epicentre is inside the product's footprint or within ``ma
 
 Epicentres (WGS 84 longitude / latitude) are mapped into the product's CRS with
 ``rasterio.warp.transform``; a product with an unknown CRS cannot be labelled
-(:class:`~insar_hf.real.products.UnknownCRSError`).
+(:class:`~insar_hf.products.interferogram.UnknownCRSError`).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from insar_hf.products.interferogram import Interferogram
 from insar_hf.real.catalog import Event
-from insar_hf.real.products import Interferogram
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from insar_hf.products.interferogram import Interferogram
 from insar_hf.real.labelling import EventHit, ProductLabel
-from insar_hf.real.products import Interferogram
 
 TILE_KINDS = ("wrapped", "unwrapped", "both")
 

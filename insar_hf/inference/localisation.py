@@ -8,7 +8,7 @@ Measured on the earthquake scenes (label 1) of a split, against the generator's
   ECCV; here without their 15-pixel tolerance): the fraction of scenes whose map maximum falls
   inside the mask;
 * **top-box IoU**: intersection over union of the highest-scoring box from
-  :func:`insar_hf.attention.boxes_from_map` with the true box (0 when no box is found), its mean
+  :func:`insar_hf.inference.attention.boxes_from_map` with the true box (0 when no box is found), its mean
   and the fraction with IoU >= 0.5;
 * **mass in mask**: the mean fraction of the (min-max normalised) map's total inside the mask.
 
@@ -17,7 +17,7 @@ the last layer's [CLS] attention (both with the same head fusion), and a random 
 noise on the 14 x 14 patch grid, upsampled like the others, seeded). A random point lands in the
 mask with probability equal to the mask's area fraction, reported as ``mask_area_fraction``.
 
-:func:`localisation_metrics` is the extra-metrics hook of :mod:`insar_hf.evaluation`, so
+:func:`localisation_metrics` is the extra-metrics hook of :mod:`insar_hf.training.evaluation`, so
 ``insar-hf evaluate`` writes the result under ``"attention"`` in ``metrics.json``.
 """
 
@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from insar_hf.attention import box_iou, boxes_from_map
+from insar_hf.inference.attention import box_iou, boxes_from_map
 
 MAP_NAMES = ("rollout", "last_layer", "random")
 
@@ -55,7 +55,7 @@ def score_maps(
     bboxes
         Shape ``(N, 4)``, true boxes ``[x_min, y_min, x_max, y_max]`` (half-open pixels).
     threshold
-        Relative box threshold for :func:`insar_hf.attention.boxes_from_map`.
+        Relative box threshold for :func:`insar_hf.inference.attention.boxes_from_map`.
 
     Returns
     -------
@@ -63,7 +63,7 @@ def score_maps(
         ``pointing_game``, ``iou_top_box``, ``iou_at_0_5`` (fraction with IoU >= 0.5) and
         ``mass_in_mask``, each a mean over the N scenes.
     """
-    from insar_hf.attention import normalise_map
+    from insar_hf.inference.attention import normalise_map
 
     maps = np.asarray(maps, dtype=np.float32)
     masks = np.asarray(masks, dtype=bool)
@@ -97,7 +97,7 @@ def score_maps(
 
 
 def _random_maps(n: int, grid: int, size: int, rng: np.random.Generator) -> np.ndarray:
-    from insar_hf.attention import upsample_map
+    from insar_hf.inference.attention import upsample_map
 
     return upsample_map(rng.random((n, grid, grid), dtype=np.float32), size)  # (n, S, S)
 
@@ -118,7 +118,7 @@ def localisation_scores(
     Parameters
     ----------
     detector
-        A :class:`insar_hf.detector.Detector`.
+        A :class:`insar_hf.inference.detector.Detector`.
     images
         Rendered interferograms (PIL RGB, the model input size).
     masks
@@ -167,15 +167,15 @@ def localisation_scores(
 
 
 def localisation_metrics(context: Any, *, max_samples: int | None = 512) -> dict[str, Any]:
-    """Extra-metrics hook of :func:`insar_hf.evaluation.evaluate_model`.
+    """Extra-metrics hook of :func:`insar_hf.training.evaluation.evaluate_model`.
 
-    ``context`` is an :class:`insar_hf.evaluation.ExtraMetricsContext`; its dataset needs the
+    ``context`` is an :class:`insar_hf.training.evaluation.ExtraMetricsContext`; its dataset needs the
     ``image``, ``label``, ``deformation_mask`` and ``deformation_bbox`` columns. Scores the first
     ``max_samples`` earthquake scenes with a non-empty mask (``None``: all). Returns
     ``{"skipped": reason}`` when the split has no such scene or lacks the columns.
     """
-    from insar_hf.detector import Detector
-    from insar_hf.modeling import build_image_processor
+    from insar_hf.inference.detector import Detector
+    from insar_hf.model.presets import build_image_processor
 
     dataset = context.dataset
     columns = set(getattr(dataset, "column_names", None) or [])

@@ -27,12 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from insar_hf.schema import IMAGE_SIZE, LABEL_NAMES
+
 if TYPE_CHECKING:
     import torch
     from PIL import Image
     from transformers import BaseImageProcessor, ViTForImageClassification
 
-IMAGE_SIZE = 224
 PATCH_SIZE = 16
 IMAGE_MEAN = (0.5, 0.5, 0.5)
 IMAGE_STD = (0.5, 0.5, 0.5)
@@ -53,7 +54,7 @@ PRESETS: dict[str, dict[str, int]] = {
     ),
 }
 
-DEFAULT_ID2LABEL: dict[int, str] = {0: "no_earthquake", 1: "earthquake"}
+DEFAULT_ID2LABEL: dict[int, str] = dict(enumerate(LABEL_NAMES))
 
 
 def labels_from_class_label(class_label: Any) -> tuple[dict[int, str], dict[str, int]]:

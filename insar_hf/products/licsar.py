@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from insar_hf.real.products import (
+from insar_hf.products.interferogram import (
     Interferogram,
     ProductError,
     check_same_grid,

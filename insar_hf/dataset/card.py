@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from insar_hf.schema import KIND_NAMES, LABEL_NAMES, SPLITS
+
 PRETTY_NAME = "insar_hf synthetic earthquake interferograms"
 LICENSE = "apache-2.0"
 TAGS = ["insar", "sar", "interferometry", "earthquake", "geophysics", "synthetic", "remote-sensing"]
@@ -45,8 +47,6 @@ def card_data(params: dict[str, Any], features, byte_sizes: dict[str, dict[str, 
     """The :class:`DatasetCardData` of a dataset generated with ``params`` (generation.json)."""
     from datasets import DatasetInfo, SplitDict, SplitInfo
     from huggingface_hub import DatasetCardData
-
-    from insar_hf.data import SPLITS
 
     sizes = params["split_sizes"]
     splits = SplitDict()
@@ -90,8 +90,6 @@ def card_data(params: dict[str, Any], features, byte_sizes: dict[str, dict[str, 
 
 
 def _field_table(features) -> str:
-    from insar_hf.data import KIND_NAMES, LABEL_NAMES
-
     rows = ["| column | type | meaning |", "|---|---|---|"]
     meaning = {
         "image": "canonical 224x224 RGB rendering (`insar_hf.render.render_interferogram`), PNG",
@@ -106,15 +104,14 @@ def _field_table(features) -> str:
         dtype = getattr(feature, "dtype", type(feature).__name__)
         kind = type(feature).__name__ if type(feature).__name__ != "Value" else dtype
         rows.append(
-            f"| `{name}` | {kind} | {meaning.get(name, 'scene parameter (`insar_hf.synth.METADATA_FIELDS`; NaN when absent)')} |"
+            f"| `{name}` | {kind} | {meaning.get(name, 'scene parameter (`insar_hf.simulate.scene.METADATA_FIELDS`; NaN when absent)')} |"
         )
     return "\n".join(rows)
 
 
 def card_text(params: dict[str, Any], features, histogram: str | None) -> str:
     """The Markdown prose that follows the YAML header."""
-    from insar_hf import __version__
-    from insar_hf.data import SPLITS
+    from insar_hf.version import __version__
 
     sizes = params["split_sizes"]
     total = sum(sizes.values())
@@ -150,7 +147,7 @@ stream = load_dataset("<this repository or folder>", split="train", streaming=Tr
 ## How a sample is made
 
 Every sample is a pure function of `(seed, split, index)`
-(`insar_hf.synth.sample_scene(insar_hf.synth.scene_seed_sequence(seed, split, index))`);
+(`insar_hf.simulate.scene.sample_scene(insar_hf.simulate.scene.scene_seed_sequence(seed, split, index))`);
 no seed is shared between splits, so the same command reproduces the same set on any number of
 processes or machines. A scene is a map-projected patch (north up) on which:
 
@@ -192,7 +189,7 @@ pixels (`[0, 0, 0, 0]` and an empty mask for every label-0 scene).
 ## Parameter distributions
 {figure}
 Numeric scene parameters as histograms over the whole set, by label; categorical ones as counts.
-The exact sampling ranges are those of `insar_hf.synth.SceneConfig`, stored in `generation.json`.
+The exact sampling ranges are those of `insar_hf.simulate.scene.SceneConfig`, stored in `generation.json`.
 
 ## Files
 
@@ -233,7 +230,7 @@ def write_dataset_card(
     """
     from huggingface_hub import DatasetCard
 
-    from insar_hf.data import (
+    from insar_hf.dataset.generate import (
         HISTOGRAM_FILE,
         _features_for,
         plot_parameter_histograms,

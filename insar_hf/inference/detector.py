@@ -33,19 +33,18 @@ from typing import Any
 
 import numpy as np
 
-from insar_hf.attention import (
+from insar_hf.inference.attention import (
     Box,
     boxes_from_map,
     boxes_to_map_coordinates,
     merge_boxes,
     normalise_map,
 )
+from insar_hf.schema import KIND_NAMES, POSITIVE_LABEL
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 PRODUCT_SUFFIXES = (".tif", ".tiff", ".unw", ".diff", ".int", ".phs", ".geo", ".bin", ".r4")
-KINDS = ("wrapped", "unwrapped")
 UNITS = ("rad", "m")
-POSITIVE_LABEL = "earthquake"
 #: Largest image we decode (pixels); a rendered interferogram is 224 x 224.
 MAX_IMAGE_PIXELS = 40_000_000
 _ACCEPTED_MODES = ("RGB", "RGBA", "P")
@@ -159,8 +158,8 @@ def _check_field(field_values: Any, kind: str | None, units: str, wavelength_m: 
         raise ValueError(
             f"array input must be real-valued phase or displacement; got dtype {arr.dtype}"
         )
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS} for array input; got {kind!r}")
+    if kind not in KIND_NAMES:
+        raise ValueError(f"kind must be one of {KIND_NAMES} for array input; got {kind!r}")
     if units not in UNITS:
         raise ValueError(f"units must be one of {UNITS}; got {units!r}")
     arr = arr.astype(np.float32)
@@ -233,9 +232,9 @@ def read_frame(
             f"{', '.join(PRODUCT_SUFFIXES)} or a product folder"
         )
     kind = "wrapped" if kind is None else kind
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}; got {kind!r}")
-    from insar_hf.real import read_product
+    if kind not in KIND_NAMES:
+        raise ValueError(f"kind must be one of {KIND_NAMES}; got {kind!r}")
+    from insar_hf.products import read_product
 
     product = read_product(path)
     phase = np.asarray(product.field_rad(kind), dtype=np.float32)
@@ -289,12 +288,12 @@ class Detector:
         """Load model and image processor from a folder or Hub id, always on eager attention.
 
         A checkpoint without ``preprocessor_config.json`` gets
-        :func:`insar_hf.modeling.build_image_processor` (the processor every checkpoint is
+        :func:`insar_hf.model.presets.build_image_processor` (the processor every checkpoint is
         trained with).
         """
         from transformers import AutoImageProcessor
 
-        from insar_hf.modeling import build_image_processor, load_model
+        from insar_hf.model.presets import build_image_processor, load_model
 
         model = load_model(str(path_or_repo_id), attn_implementation="eager")
         try:
@@ -354,7 +353,7 @@ class Detector:
 
     def combined_maps(self, attentions, method: str, head_fusion: str, layer: int | None):
         """Combined maps ``(B, S, S)`` in [0, 1] at the input size (see ``attention.combined_map``)."""
-        from insar_hf.attention import combined_map, upsample_map
+        from insar_hf.inference.attention import combined_map, upsample_map
 
         grid = combined_map(attentions, method=method, head_fusion=head_fusion, layer=layer)
         return normalise_map(upsample_map(grid, self.image_size))  # (B, S, S)
@@ -386,7 +385,7 @@ class Detector:
             map; heads fused by ``"mean"``, ``"max"`` or ``"min"``.
         threshold
             Relative level of the combined map for boxes (see
-            :func:`insar_hf.attention.boxes_from_map`).
+            :func:`insar_hf.inference.attention.boxes_from_map`).
         batch_size
             Inputs per forward pass.
 
@@ -395,7 +394,7 @@ class Detector:
         Prediction or list[Prediction]
             A list when ``x`` is a list or tuple.
         """
-        from insar_hf.attention import cls_attention_maps
+        from insar_hf.inference.attention import cls_attention_maps
 
         single = not isinstance(x, (list, tuple))
         items = [x] if single else list(x)

@@ -9,7 +9,7 @@ paper's recipe as defaults: Adam, learning rate 1e-5, 20 epochs, evaluation and 
 epoch, best checkpoint by validation F1, TensorBoard logs). A JSON file with all of them may be
 given as the only argument instead.
 
-Data are read with ``load_dataset`` (a folder written by ``insar_hf.data`` or a Hub id) and
+Data are read with ``load_dataset`` (a folder written by ``insar_hf.dataset.generate`` or a Hub id) and
 decoded lazily: ``set_transform`` for map-style splits, ``IterableDataset.map`` when streaming.
 Training images get label-preserving augmentations that respect the physics
 (:class:`Augmenter`); evaluation images are never augmented.
@@ -30,7 +30,8 @@ import numpy as np
 from transformers import TrainingArguments
 
 from insar_hf import render
-from insar_hf.modeling import IMAGE_SIZE, PRESETS
+from insar_hf.model.presets import PRESETS
+from insar_hf.schema import IMAGE_SIZE, KIND_NAMES
 
 # --- arguments --------------------------------------------------------------------------------
 
@@ -283,7 +284,7 @@ class Augmenter:
     def __call__(self, image: np.ndarray, kind: str, rng: np.random.Generator | None = None):
         """Augment one image, uint8 (224, 224, 3) -> uint8 (224, 224, 3)."""
         rng = self._torch_rng() if rng is None else rng
-        if kind not in render.KINDS:
+        if kind not in KIND_NAMES:
             raise ValueError(f"kind must be 'wrapped' or 'unwrapped', got {kind!r}")
         crop = None
         if rng.random() < self.crop_prob:
@@ -363,7 +364,7 @@ def collate(examples: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Stack transformed examples into ``pixel_values`` (B, 3, 224, 224) and ``labels`` (B,)."""
     import torch
 
-    from insar_hf.modeling import pixel_values_from_images
+    from insar_hf.model.presets import pixel_values_from_images
 
     return {
         "pixel_values": pixel_values_from_images(np.stack([e["image"] for e in examples])),
@@ -519,9 +520,9 @@ def train(
     from transformers import EarlyStoppingCallback, set_seed
     from transformers.trainer_utils import get_last_checkpoint
 
-    from insar_hf.evaluation import compute_metrics, evaluate_model
-    from insar_hf.model_card import TRAINING_CONFIG_FILE, push_model, write_model_card
-    from insar_hf.modeling import build_image_processor, build_model, labels_from_class_label
+    from insar_hf.model.presets import build_image_processor, build_model, labels_from_class_label
+    from insar_hf.training.card import TRAINING_CONFIG_FILE, push_model, write_model_card
+    from insar_hf.training.evaluation import compute_metrics, evaluate_model
 
     check_arguments(data_args, training_args)
     resume = training_args.resume_from_checkpoint

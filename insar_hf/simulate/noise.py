@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from insar_hf.atmosphere import _check_positive, _check_rng, power_law_field
+from insar_hf.simulate.atmosphere import _check_positive, _check_rng, power_law_field
 
 __all__ = [
     "DEFAULT_COHERENCE_BETA",
@@ -87,7 +87,7 @@ def coherence_map(
     """Smooth, spatially varying coherence with a given scene mean.
 
     ``coherence = 1 / (1 + exp(-(a + spread * f)))`` where ``f`` is a unit power-law field
-    (:func:`insar_hf.atmosphere.power_law_field`) and the offset ``a`` is found by Newton's
+    (:func:`insar_hf.simulate.atmosphere.power_law_field`) and the offset ``a`` is found by Newton's
     method so that the scene mean equals ``mean_coherence`` (to 1e-5).
 
     Parameters
@@ -107,9 +107,9 @@ def coherence_map(
     beta : float, default 3.0
         Spectral slope of the underlying field; larger is smoother.
     oversample : float, default 1.0
-        See :func:`insar_hf.atmosphere.power_law_field`; a periodic coherence map is harmless.
+        See :func:`insar_hf.simulate.atmosphere.power_law_field`; a periodic coherence map is harmless.
     cutoff_cyc_per_px : float or None, default 0.25
-        See :func:`insar_hf.atmosphere.power_law_field`; None keeps all wavenumbers.
+        See :func:`insar_hf.simulate.atmosphere.power_law_field`; None keeps all wavenumbers.
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """The example interferograms bundled with the Space (``space/examples/``).
 
-Drawn from the synthetic generator (:func:`insar_hf.synth.sample_scene`) with seed sequences
+Drawn from the synthetic generator (:func:`insar_hf.simulate.scene.sample_scene`) with seed sequences
 ``SeedSequence(seed, spawn_key=(EXAMPLE_STREAM, i))``: the dataset splits use spawn keys 0-2, so
 an example never coincides with a training, validation or test scene of any seed and rendered with
 :func:`insar_hf.render.render_interferogram`: for each of the first ``per_label`` scenes with and
@@ -9,7 +9,7 @@ label, kind, true deformation box and magnitude.
 
 Regenerate with::
 
-    python -m insar_hf.space_examples space/examples
+    python -m insar_hf.simulate.examples space/examples
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ import math
 import sys
 from pathlib import Path
 
-LABEL_NAMES = ("no_earthquake", "earthquake")
-EXAMPLE_STREAM = 99
-"""Spawn-key stream of the examples (the dataset splits use 0, 1, 2)."""
+from insar_hf.schema import EXAMPLE_STREAM, LABEL_NAMES
 
 
 def write_examples(
@@ -57,7 +55,7 @@ def write_examples(
     import numpy as np
 
     from insar_hf.render import render_interferogram
-    from insar_hf.synth import sample_scene
+    from insar_hf.simulate.scene import sample_scene
 
     if per_label < 1:
         raise ValueError(f"per_label must be >= 1; got {per_label}")

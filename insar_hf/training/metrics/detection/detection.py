@@ -5,7 +5,7 @@ confusion matrix, all computed with scikit-learn. The module is self-contained s
 offline by path and can be published to the Hub as a metric Space::
 
     import evaluate
-    metric = evaluate.load("path/to/insar_hf/metrics/detection")
+    metric = evaluate.load("path/to/insar_hf/training/metrics/detection")
     metric.compute(predictions=[0, 1, 1], references=[0, 1, 0], scores=[0.1, 0.9, 0.6])
 """
 
@@ -50,7 +50,7 @@ Returns:
     undefined), roc_auc (float, NaN without scores or with a single class among references),
     confusion_matrix (list of lists of int, [[TN, FP], [FN, TP]]), n (number of samples).
 Examples:
-    >>> metric = evaluate.load("insar_hf/metrics/detection")
+    >>> metric = evaluate.load("insar_hf/training/metrics/detection")
     >>> metric.compute(predictions=[0, 1], references=[0, 1])["accuracy"]
     1.0
 """

@@ -1,6 +1,6 @@
 """The model card (``README.md``) of a trained detector, with huggingface_hub's card API.
 
-:func:`build_model_card` turns ``metrics.json`` (see :mod:`insar_hf.evaluation`) and the training
+:func:`build_model_card` turns ``metrics.json`` (see :mod:`insar_hf.training.evaluation`) and the training
 configuration into a ``ModelCard`` whose ``model-index`` holds the test metrics as
 ``EvalResult`` entries, and whose text states the data, the hyperparameters, the intended use
 and the limitations. :func:`write_model_card` writes it into a checkpoint folder.
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from insar_hf.evaluation import (
+from insar_hf.training.evaluation import (
     CONFUSION_FIGURE,
     CURVES_FIGURE,
     MAGNITUDE_FIGURE,
@@ -35,7 +35,7 @@ CARD_METRIC_NAMES = {
 _INTENDED_USE = """\
 Screening of SAR interferograms (wrapped or unwrapped phase, rendered with
 `insar_hf.render.render_interferogram`) for surface deformation from an earthquake, as a
-triage aid for analysts: it flags scenes to inspect and, with attention maps (`insar_hf.attention`),
+triage aid for analysts: it flags scenes to inspect and, with attention maps (`insar_hf.inference.attention`),
 points at where to look. Inputs must be rendered exactly as in training (224 x 224, canonical
 encoding, mean = std = 0.5 normalisation); the saved image processor does the last step."""
 
@@ -120,7 +120,7 @@ def build_model_card(
     Parameters
     ----------
     metrics
-        As written by :func:`insar_hf.evaluation.evaluate_model`.
+        As written by :func:`insar_hf.training.evaluation.evaluate_model`.
     config
         ``training_config.json`` content: ``dataset``, ``preset``, ``init_from`` and
         ``hyperparameters`` (a flat dict); missing parts are left out of the card.
@@ -182,7 +182,7 @@ def build_model_card(
             + _magnitude_table(metrics["detection_vs_magnitude"])
         )
     if metrics.get("attention"):
-        from insar_hf.localisation import markdown_table
+        from insar_hf.inference.localisation import markdown_table
 
         table = markdown_table(metrics["attention"])
         if table:

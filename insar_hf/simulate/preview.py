@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from insar_hf.render import render_array
-from insar_hf.synth import Scene, SceneConfig, sample_scene, scene_seed_sequence
+from insar_hf.simulate.scene import Scene, SceneConfig, sample_scene, scene_seed_sequence
 
 _CELLS = ((1, "wrapped"), (0, "wrapped"), (1, "unwrapped"), (0, "unwrapped"))
 

@@ -5,7 +5,7 @@
   ``metrics.json``, ``confusion_matrix.png``, ``detection_vs_magnitude.png`` and (given a
   ``Trainer`` log history) ``training_curves.png``.
 
-The numbers come from our ``evaluate`` module ``insar_hf/metrics/detection`` (scikit-learn
+The numbers come from our ``evaluate`` module ``insar_hf/training/metrics/detection`` (scikit-learn
 inside), loaded offline by path. ``metrics.json`` layout::
 
     {"split": ..., "dataset": ..., "num_samples": N,
@@ -20,7 +20,7 @@ Undefined values (ROC-AUC with one class, a rate over zero samples) are ``null``
 
 Extra metrics (attention localisation, issue 6): :func:`extra_metrics` calls every function
 registered with :func:`register_extra_metrics` and
-:func:`insar_hf.localisation.localisation_metrics` (pointing game and top-box IoU of attention
+:func:`insar_hf.inference.localisation.localisation_metrics` (pointing game and top-box IoU of attention
 rollout, last-layer and random maps, under ``"attention"``); each result is stored under its
 name in ``metrics.json``.
 """
@@ -201,7 +201,7 @@ def register_extra_metrics(name: str, fn: ExtraMetricsFn) -> None:
 
 def extra_metrics(context: ExtraMetricsContext) -> dict[str, Any]:
     """Run the registered extra-metrics functions and ``localisation.localisation_metrics``."""
-    from insar_hf.localisation import localisation_metrics
+    from insar_hf.inference.localisation import localisation_metrics
 
     fns = dict(EXTRA_METRICS)
     fns.setdefault("attention", localisation_metrics)
@@ -223,7 +223,7 @@ def predict_logits(model, dataset, *, batch_size: int = 32) -> tuple[np.ndarray,
     """
     import torch
 
-    from insar_hf.modeling import pixel_values_from_images
+    from insar_hf.model.presets import pixel_values_from_images
 
     features = getattr(dataset, "features", None) or {}
     kind_feature = features.get("kind")

@@ -48,11 +48,15 @@ from typing import Any
 
 import numpy as np
 
-SPLITS = ("train", "validation", "test")
-LABEL_NAMES = ("no_earthquake", "earthquake")
-KIND_NAMES = ("wrapped", "unwrapped")
-PAPER_SPLIT_SIZES = {"train": 805_436, "validation": 100_679, "test": 100_681}
-"""Split sizes of the paper's synthetic set (1,006,796 samples in total)."""
+from insar_hf.schema import (
+    IMAGE_SIZE,
+    KIND_NAMES,
+    LABEL_NAMES,
+    METADATA_DTYPES,
+    SPLITS,
+    metadata_columns,
+    typed_metadata,
+)
 
 ROW_GROUP_SIZE = 100
 """Rows per parquet row group (small groups suit image datasets and the dataset viewer)."""
@@ -63,21 +67,9 @@ TASK_SIZE = 20
 GENERATION_FILE = "generation.json"
 HISTOGRAM_FILE = "parameter_histograms.png"
 SHARD_RE = re.compile(r"^(?P<split>[a-z]+)-(?P<i>\d{5})-of-(?P<n>\d{5})\.parquet$")
-_DTYPES = {"float32": "float32", "int64": "int64", "string": "string", "bool": "bool"}
 
 
 # ------------------------------------------------------------------------------ features / rows
-BASE_COLUMNS = ("image", "label", "kind", "deformation_bbox", "deformation_mask")
-"""Columns before the metadata; ``label`` and ``kind`` (also metadata fields) are ClassLabels."""
-
-
-def _metadata_fields(metadata_fields: dict[str, str] | None) -> dict[str, str]:
-    """Metadata columns: ``synth.METADATA_FIELDS`` minus those that are base columns."""
-    if metadata_fields is None:
-        from insar_hf.synth import METADATA_FIELDS
-
-        metadata_fields = METADATA_FIELDS
-    return {k: v for k, v in metadata_fields.items() if k not in BASE_COLUMNS}
 
 
 def dataset_features(
@@ -99,8 +91,6 @@ def dataset_features(
     """
     from datasets import Array2D, ClassLabel, Features, Image, List, Value
 
-    from insar_hf.render import IMAGE_SIZE
-
     columns: dict[str, Any] = {
         "image": Image(),
         "label": ClassLabel(names=list(LABEL_NAMES)),
@@ -108,12 +98,12 @@ def dataset_features(
         "deformation_bbox": List(Value("int32"), length=4),
         "deformation_mask": Image(),
     }
-    for name, dtype in _metadata_fields(metadata_fields).items():
-        if dtype not in _DTYPES:
+    for name, dtype in metadata_columns(metadata_fields).items():
+        if dtype not in METADATA_DTYPES:
             raise ValueError(
-                f"metadata field {name!r} has dtype {dtype!r}; use one of {list(_DTYPES)}"
+                f"metadata field {name!r} has dtype {dtype!r}; use one of {list(METADATA_DTYPES)}"
             )
-        columns[name] = Value(_DTYPES[dtype])
+        columns[name] = Value(dtype)
     if with_raw:
         shape = tuple(raw_shape or (IMAGE_SIZE, IMAGE_SIZE))
         columns["wrapped_rad"] = Array2D(shape=shape, dtype="float16")
@@ -141,9 +131,9 @@ def scene_to_row(scene, with_raw: bool = False, *, metadata_fields: dict[str, st
     """
     from PIL import Image
 
-    from insar_hf.render import IMAGE_SIZE, render_interferogram
+    from insar_hf.render import render_interferogram
 
-    fields = _metadata_fields(metadata_fields)
+    fields = metadata_columns(metadata_fields)
     mask = np.asarray(scene.deformation_mask, dtype=bool)
     bbox = [int(v) for v in scene.deformation_bbox]
     if len(bbox) != 4:
@@ -159,19 +149,7 @@ def scene_to_row(scene, with_raw: bool = False, *, metadata_fields: dict[str, st
         "deformation_bbox": bbox,
         "deformation_mask": _png(mask_image),
     }
-    missing = [name for name in fields if name not in scene.metadata]
-    if missing:
-        raise KeyError(f"scene.metadata lacks fields {missing} declared in METADATA_FIELDS")
-    for name, dtype in fields.items():
-        value = scene.metadata[name]
-        if dtype == "float32":
-            row[name] = float("nan") if value is None else float(value)
-        elif dtype == "int64":
-            row[name] = int(value)
-        elif dtype == "bool":
-            row[name] = bool(value)
-        else:
-            row[name] = "" if value is None else str(value)
+    row |= typed_metadata(scene.metadata, fields)
     if with_raw:
         row["wrapped_rad"] = np.asarray(scene.wrapped_rad, dtype=np.float16)
         row["unwrapped_rad"] = np.asarray(scene.unwrapped_rad, dtype=np.float16)
@@ -186,8 +164,6 @@ def _to_image_pixels(mask: np.ndarray, bbox: list[int]):
     outwards to whole image pixels and the mask is resampled by nearest neighbour.
     """
     from PIL import Image
-
-    from insar_hf.render import IMAGE_SIZE
 
     rows, cols = mask.shape
     if rows != cols:
@@ -267,14 +243,12 @@ def _config_to_dict(config) -> dict[str, Any] | None:
 
 
 def _scene_config(config):
-    from insar_hf.synth import SceneConfig
+    from insar_hf.simulate.scene import SceneConfig
 
     return SceneConfig() if config is None else config
 
 
 def _raw_shape(config) -> tuple[int, int]:
-    from insar_hf.render import IMAGE_SIZE
-
     size = getattr(config, "image_size_px", IMAGE_SIZE)
     return (size, size)
 
@@ -283,7 +257,7 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(seed, config, with_raw, fail_at=None):
-    from insar_hf.synth import sample_scene, scene_seed_sequence
+    from insar_hf.simulate.scene import sample_scene, scene_seed_sequence
 
     _WORKER.update(
         fail_at=fail_at,
@@ -434,7 +408,7 @@ def generate_dataset(
     plan = shard_plan(sizes, shard_size)
     mine = assigned_shards(plan, shard_index, num_shards)
 
-    from insar_hf import __version__
+    from insar_hf.version import __version__
 
     data_dir = out_dir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -560,8 +534,6 @@ def read_generation(out_dir: str | Path) -> dict[str, Any]:
 
 
 def _features_for(params: dict[str, Any]):
-    from insar_hf.render import IMAGE_SIZE
-
     size = int((params.get("scene_config") or {}).get("image_size_px", IMAGE_SIZE))
     return dataset_features(params["with_raw"], raw_shape=(size, size))
 
@@ -573,7 +545,7 @@ def merge(out_dir: str | Path, *, figure: bool = True) -> dict[str, Any]:
     in ``out_dir``). Raises ``RuntimeError`` listing the missing or incomplete shards.
     ``figure=False`` leaves out the parameter histogram figure.
     """
-    from insar_hf.dataset_card import write_dataset_card
+    from insar_hf.dataset.card import write_dataset_card
 
     out_dir = Path(out_dir)
     params = read_generation(out_dir)
@@ -650,7 +622,7 @@ def plot_parameter_histograms(
     from matplotlib.ticker import MaxNLocator
 
     params = read_generation(out_dir)
-    fields = {k: v for k, v in _metadata_fields(metadata_fields).items() if k not in HISTOGRAM_SKIP}
+    fields = {k: v for k, v in metadata_columns(metadata_fields).items() if k not in HISTOGRAM_SKIP}
     table = read_metadata_columns(out_dir, ["label", *fields])
     names = [n for n in fields if n in table.column_names]
     ncols = 6

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from insar_hf.real.products import Interferogram, ProductError
+from insar_hf.products.interferogram import Interferogram, ProductError
 
 PRODUCT_TYPE = "binary"
 EXTENSIONS = (".unw", ".diff")

@@ -14,8 +14,8 @@ Inside insar_hf everything follows ``docs/ARCHITECTURE.md``:
 * ``los_enu``: unit vector from the ground **to** the satellite, ``(east, north, up)`` arrays.
 * No data is NaN in every float array; ``nodata_mask`` is True where no phase is available.
 
-Each reader lives in its own module (:mod:`~insar_hf.real.licsar`, :mod:`~insar_hf.real.hyp3`,
-:mod:`~insar_hf.real.binary`); :func:`read_product` picks one from the path's naming and
+Each reader lives in its own module (:mod:`~insar_hf.products.licsar`, :mod:`~insar_hf.products.hyp3`,
+:mod:`~insar_hf.products.binary`); :func:`read_product` picks one from the path's naming and
 :func:`find_products` walks a directory tree.
 """
 
@@ -278,7 +278,7 @@ def check_same_grid(reference: tuple, other: tuple, *, path, reference_path) -> 
 
 def detect_type(path) -> str | None:
     """The product type a file or directory looks like, or None."""
-    from insar_hf.real import binary, hyp3, licsar
+    from insar_hf.products import binary, hyp3, licsar
 
     path = Path(path)
     for module in (licsar, hyp3, binary):
@@ -299,7 +299,7 @@ def read_product(path, *, product_type: str | None = None) -> Interferogram:
     product_type : {"licsar", "hyp3", "binary"}, optional
         Skip the detection from the name.
     """
-    from insar_hf.real import binary, hyp3, licsar
+    from insar_hf.products import binary, hyp3, licsar
 
     path = Path(path)
     if not path.exists():
@@ -317,7 +317,7 @@ def read_product(path, *, product_type: str | None = None) -> Interferogram:
 
 def find_products(root) -> list[Path]:
     """One path per product under ``root`` (sorted), for :func:`read_product`."""
-    from insar_hf.real import binary, hyp3, licsar
+    from insar_hf.products import binary, hyp3, licsar
 
     root = Path(root)
     if not root.is_dir():

@@ -56,18 +56,21 @@ from functools import lru_cache
 
 import numpy as np
 
-from insar_hf import atmosphere, noise
 from insar_hf.physics import los as los_mod
 from insar_hf.physics import scaling
 from insar_hf.physics import sources as sources_mod
 from insar_hf.physics.okada import okada_surface_displacement
-from insar_hf.render import IMAGE_SIZE
+from insar_hf.schema import (
+    IMAGE_SIZE,
+    METADATA_FIELDS,
+    SPLIT_STREAMS,
+    missing_value,
+    typed_metadata,
+)
+from insar_hf.simulate import atmosphere, noise
 
 __all__ = [
-    "DEFORMATION_SOURCES",
-    "METADATA_FIELDS",
     "PIXEL_SPACING_MODES",
-    "SPLITS",
     "Scene",
     "SceneConfig",
     "bbox_from_mask",
@@ -76,90 +79,11 @@ __all__ = [
     "scene_seed_sequence",
 ]
 
-SPLITS: dict[str, int] = {"train": 0, "validation": 1, "test": 2, "examples": 3}
-"""Split name -> first element of the per-scene ``spawn_key`` (``examples``: the Space's
-bundled examples, never a dataset scene)."""
-
-DEFORMATION_SOURCES = (
-    "none",
-    "earthquake",
-    "earthquake_not_visible",
-    "mogi",
-    "subsidence",
-)
-"""Values of ``metadata["deformation_source"]``."""
-
 PIXEL_SPACING_MODES = ("magnitude", "log-uniform")
 """Values of ``SceneConfig.pixel_spacing_mode``."""
 
 QUARTER_FRINGE_RAD = math.pi / 2.0
 """Phase threshold of the deformation mask: a quarter of a ``2 pi`` fringe."""
-
-METADATA_FIELDS: dict[str, str] = {
-    # identity
-    "label": "int64",
-    "kind": "string",
-    "deformation_source": "string",
-    "hard_negative": "bool",
-    "seed": "int64",
-    "split": "string",
-    "index": "int64",
-    "spawn_key": "string",
-    # acquisition geometry
-    "sensor": "string",
-    "band": "string",
-    "wavelength_m": "float32",
-    "pass_direction": "string",
-    "heading_deg": "float32",
-    "incidence_deg": "float32",
-    "pixel_m": "float32",
-    "design_mw": "float32",
-    "span_factor": "float32",
-    # earthquake (NaN / "none" when absent)
-    "mw": "float32",
-    "m0_nm": "float32",
-    "mechanism": "string",
-    "strike_deg": "float32",
-    "dip_deg": "float32",
-    "rake_deg": "float32",
-    "slip_m": "float32",
-    "length_m": "float32",
-    "width_m": "float32",
-    "top_depth_m": "float32",
-    "centroid_depth_m": "float32",
-    "epicentre_row_px": "float32",
-    "epicentre_col_px": "float32",
-    "redraws": "int64",
-    "visible_pixels": "int64",
-    "max_abs_eq_los_m": "float32",
-    # non-seismic hard negative (NaN when absent)
-    "source_row_px": "float32",
-    "source_col_px": "float32",
-    "source_depth_m": "float32",
-    "source_volume_change_m3": "float32",
-    "source_radius_m": "float32",
-    "source_max_subsidence_m": "float32",
-    # nuisance
-    "turbulence_rms_m": "float32",
-    "turbulence_beta": "float32",
-    "dem_relief_m": "float32",
-    "stratification_m_per_km": "float32",
-    "ramp_gradient_m_per_km": "float32",
-    "mean_coherence": "float32",
-    "looks": "int64",
-    "no_data_threshold": "float32",
-    "no_data_fraction": "float32",
-}
-"""Flat scene metadata: name -> ``"float32" | "int64" | "string" | "bool"``, in a fixed order.
-
-Missing values: NaN (float32), ``-1`` (int64: ``index`` of a scene not drawn from a split),
-``"none"`` (``mechanism``) or ``""`` (``split``, ``spawn_key``).  ``design_mw`` and
-``span_factor`` are the window's design draws (every scene with ``pixel_spacing_mode =
-"magnitude"``, NaN with ``"log-uniform"``); a positive's ``mw`` equals its ``design_mw``.  ``epicentre_*_px`` and
-``source_*_px`` are continuous pixel coordinates (pixel ``(r, c)`` covers ``[r, r + 1) x
-[c, c + 1)``) of the surface projection of the rupture centroid / of the source centre.
-"""
-
 
 # ------------------------------------------------------------------------------- config
 
@@ -557,16 +481,16 @@ def bbox_from_mask(mask: np.ndarray) -> list[int]:
 def scene_seed_sequence(seed: int, split: str, index: int) -> np.random.SeedSequence:
     """Seed sequence of scene ``index`` of ``split``: ``SeedSequence(seed, spawn_key=(id, index))``.
 
-    ``id`` is ``SPLITS[split]`` (train 0, validation 1, test 2, examples 3), so no two ``(split, index)``
+    ``id`` is ``schema.SPLIT_STREAMS[split]`` (train 0, validation 1, test 2), so no two ``(split, index)``
     share a stream and a scene never depends on how many scenes came before it.
     """
     if not (isinstance(seed, (int, np.integer)) and 0 <= seed < 2**63):
         raise ValueError(f"seed must be an integer in [0, 2**63), got {seed!r}")
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {list(SPLITS)}, got {split!r}")
+    if split not in SPLIT_STREAMS:
+        raise ValueError(f"split must be one of {list(SPLIT_STREAMS)}, got {split!r}")
     if not (isinstance(index, (int, np.integer)) and index >= 0):
         raise ValueError(f"index must be an integer >= 0, got {index!r}")
-    return np.random.SeedSequence(int(seed), spawn_key=(SPLITS[split], int(index)))
+    return np.random.SeedSequence(int(seed), spawn_key=(SPLIT_STREAMS[split], int(index)))
 
 
 def _root_sequence(seed) -> np.random.SeedSequence:
@@ -815,26 +739,11 @@ def _hard_negative(rng: np.random.Generator, config: SceneConfig, pixel_m: float
 def _empty_metadata() -> dict:
     meta = {}
     for name, dtype in METADATA_FIELDS.items():
-        meta[name] = {"float32": float("nan"), "int64": -1, "string": "", "bool": False}[dtype]
+        meta[name] = missing_value(dtype)
     meta["mechanism"] = "none"
     meta["redraws"] = 0
     meta["visible_pixels"] = 0
     return meta
-
-
-def _typed(meta: dict) -> dict:
-    out = {}
-    for name, dtype in METADATA_FIELDS.items():
-        value = meta[name]
-        if dtype == "float32":
-            out[name] = float(np.float32(value))
-        elif dtype == "int64":
-            out[name] = int(value)
-        elif dtype == "bool":
-            out[name] = bool(value)
-        else:
-            out[name] = str(value)
-    return out
 
 
 # ------------------------------------------------------------------------------- sample
@@ -994,8 +903,8 @@ def sample_scene(
     split = ""
     index = -1
     key = tuple(int(k) for k in root.spawn_key)
-    if len(key) == 2 and key[0] in SPLITS.values():
-        split = next(name for name, i in SPLITS.items() if i == key[0])
+    if len(key) == 2 and key[0] in SPLIT_STREAMS.values():
+        split = next(name for name, i in SPLIT_STREAMS.items() if i == key[0])
         index = key[1]
     meta |= {
         "label": label,
@@ -1036,5 +945,5 @@ def sample_scene(
         deformation_bbox=bbox_from_mask(mask),
         kind=kind,
         label=label,
-        metadata=_typed(meta),
+        metadata=typed_metadata(meta),
     )

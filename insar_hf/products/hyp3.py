@@ -27,7 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
-from insar_hf.real.products import Interferogram, ProductError, check_same_grid, read_raster
+from insar_hf.products.interferogram import (
+    Interferogram,
+    ProductError,
+    check_same_grid,
+    read_raster,
+)
 
 PRODUCT_TYPE = "hyp3"
 SUFFIXES = ("unw_phase", "wrapped_phase", "corr", "los_disp")

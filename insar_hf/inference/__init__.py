@@ -1,0 +1,1 @@
+"""Using a trained model: attention maps, localisation scores and the Detector."""

@@ -1,0 +1,1 @@
+"""The network: ViT presets, the image processor and loading a checkpoint."""

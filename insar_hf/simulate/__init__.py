@@ -1,0 +1,1 @@
+"""Synthetic scenes: configuration, nuisance signals, earthquakes and look-alikes, previews."""

@@ -1,0 +1,1 @@
+"""Making and judging a model: augmentation, the Trainer recipe, evaluation and the card."""
