@@ -264,7 +264,12 @@ def dataset_step(config: QuickstartConfig, plan: Plan) -> tuple[Path, bool]:
     A complete folder made with the same size and seed is reused; an interrupted one resumes
     (``generate_dataset`` skips complete shards); one made with other settings is replaced.
     """
-    from insar_hf.dataset.generate import check_dataset, generate_dataset, read_generation
+    from insar_hf.dataset.generate import (
+        GenerationMismatchError,
+        check_dataset,
+        generate_dataset,
+        read_generation,
+    )
 
     folder = config.out_dir / "dataset"
     if folder.exists():
@@ -293,9 +298,7 @@ def dataset_step(config: QuickstartConfig, plan: Plan) -> tuple[Path, bool]:
 
     try:
         generate()
-    except ValueError as err:
-        if "generated with different" not in str(err):
-            raise
+    except GenerationMismatchError:
         shutil.rmtree(folder)  # same size and seed, but another generator configuration
         generate()
     problems = check_dataset(folder)

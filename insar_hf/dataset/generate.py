@@ -309,15 +309,24 @@ def _peak_rss_mb() -> float:
     return max(own, children) / 1024.0  # Linux reports KiB
 
 
+class GenerationMismatchError(ValueError):
+    """``out_dir`` already holds a dataset generated with other parameters (``.fields``)."""
+
+    def __init__(self, message: str, fields: list[str]) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+
 def _write_generation_file(out_dir: Path, params: dict[str, Any]) -> None:
     path = out_dir / GENERATION_FILE
     if path.exists():
         old = json.loads(path.read_text())
         diff = sorted(k for k in set(old) | set(params) if old.get(k) != params.get(k))
         if diff:
-            raise ValueError(
+            raise GenerationMismatchError(
                 f"{out_dir} holds a dataset generated with different {', '.join(diff)} "
-                f"(see {GENERATION_FILE}); use another --out or the same parameters to resume"
+                f"(see {GENERATION_FILE}); use another --out or the same parameters to resume",
+                diff,
             )
         return
     tmp = out_dir / f".{GENERATION_FILE}.{os.getpid()}.tmp"
