@@ -33,9 +33,9 @@ PAPER_TOTAL = 805_436 + 100_679 + 100_681
 
 _RSS_CHILD = """
 import json, sys
-from insar_hf.dataset import generate as data
-summary = data.generate_dataset(sys.argv[1], num_samples=int(sys.argv[2]), workers=int(sys.argv[3]),
-                                 shard_size=int(sys.argv[4]), progress=False, figure=False)
+from insar_hf.dataset.generate import generate_dataset
+summary = generate_dataset(sys.argv[1], num_samples=int(sys.argv[2]), workers=int(sys.argv[3]),
+                           shard_size=int(sys.argv[4]), progress=False, figure=False)
 print(json.dumps({"peak_rss_mb": summary["peak_rss_mb"], "seconds": summary["seconds"]}))
 """
 
@@ -53,12 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rss-sizes", default="100,400", help="two sample counts for peak RSS")
     args = parser.parse_args(argv)
 
-    from insar_hf.dataset import generate as data
+    from insar_hf.dataset.check import check_dataset
+    from insar_hf.dataset.generate import generate_dataset
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "ds"
         t0 = time.perf_counter()
-        summary = data.generate_dataset(
+        summary = generate_dataset(
             out,
             num_samples=args.num_samples,
             workers=args.workers,
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         seconds = time.perf_counter() - t0
         shard_bytes = sum(p.stat().st_size for p in (out / "data").glob("*.parquet"))
-        problems = data.check_dataset(out)
+        problems = check_dataset(out)
 
     rate = args.num_samples / seconds
     per_sample = shard_bytes / args.num_samples

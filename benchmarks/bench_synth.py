@@ -43,8 +43,10 @@ from PIL import Image  # noqa: E402
 
 from insar_hf.physics.okada import okada_surface_displacement  # noqa: E402
 from insar_hf.render import render_array  # noqa: E402
-from insar_hf.simulate import scene as synth  # noqa: E402
-from insar_hf.simulate.scene import SceneConfig, sample_scene, scene_seed_sequence  # noqa: E402
+from insar_hf.simulate import deformation  # noqa: E402
+from insar_hf.simulate.config import SceneConfig  # noqa: E402
+from insar_hf.simulate.scene import sample_scene  # noqa: E402
+from insar_hf.simulate.seeds import scene_seed_sequence  # noqa: E402
 
 STAGES = ("design", "atmosphere", "coherence_noise", "source", "compose", "render", "png")
 
@@ -169,11 +171,11 @@ def stride_error(n: int, seed: int, config: SceneConfig) -> dict:
         ss = scene_seed_sequence(seed, "test", i)
         tf, tc = {}, {}
         fine = sample_scene(ss, fine_cfg, timings=tf)
-        synth.okada_surface_displacement = counting
+        deformation.okada_surface_displacement = counting
         try:
             coarse = sample_scene(ss, coarse_cfg, timings=tc)
         finally:
-            synth.okada_surface_displacement = okada_surface_displacement
+            deformation.okada_surface_displacement = okada_surface_displacement
         draws += coarse.metadata["redraws"] + 1
         t_fine += tf["source"] / (fine.metadata["redraws"] + 1)
         t_coarse += tc["source"] / (coarse.metadata["redraws"] + 1)

@@ -26,6 +26,11 @@ import statistics
 import tempfile
 import time
 
+from insar_hf.dataset.generate import generate_dataset
+from insar_hf.model.presets import DEFAULT_ID2LABEL, build_config
+from insar_hf.training.augment import Augmenter, collate
+from insar_hf.training.data import lazy_split
+
 # Dense bf16 peak of common GPUs (FLOP/s), for MFU; --peak-tflops overrides.
 PEAK_BF16 = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L40S": 362e12, "A10": 125e12}
 
@@ -65,8 +70,6 @@ def _peak_flops(device, override_tflops: float | None) -> float | None:
 
 def _model(preset: str, device, attn: str = "sdpa"):
     from transformers import ViTForImageClassification
-
-    from insar_hf.model.presets import DEFAULT_ID2LABEL, build_config
 
     config = build_config(
         preset, id2label=DEFAULT_ID2LABEL, label2id={v: k for k, v in DEFAULT_ID2LABEL.items()}
@@ -120,8 +123,6 @@ def _dataset(path: str | None, num_samples: int):
     from datasets import load_dataset
 
     if path is None:
-        from insar_hf.dataset.generate import generate_dataset
-
         path = tempfile.mkdtemp(prefix="bench_ds_")
         generate_dataset(path, split_sizes_={"train": num_samples, "validation": 1, "test": 1},
                          seed=0, workers=max(1, (os.cpu_count() or 2) - 1), progress=False)  # fmt: skip
@@ -130,8 +131,6 @@ def _dataset(path: str | None, num_samples: int):
 
 def _loader(split, batch_size: int, workers: int):
     import torch
-
-    from insar_hf.training.trainer import Augmenter, collate, lazy_split
 
     return torch.utils.data.DataLoader(
         lazy_split(split, Augmenter()),

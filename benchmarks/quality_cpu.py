@@ -23,6 +23,8 @@ import shutil
 import time
 from pathlib import Path
 
+from insar_hf.dataset.generate import generate_dataset
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -37,8 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2) - 1))
     args = parser.parse_args(argv)
 
-    from insar_hf.dataset.generate import generate_dataset
-    from insar_hf.training.trainer import parse_args, train
+    # transformers and torch come with the trainer: imported here, so that --help is instant.
+    from insar_hf.training.arguments import parse_args
+    from insar_hf.training.trainer import train
 
     work = Path(args.workdir)
     data_dir, model_dir = work / "dataset", work / "model"

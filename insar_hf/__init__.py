@@ -31,8 +31,12 @@ def __getattr__(name: str):
         from insar_hf.inference.detector import Detector
 
         return Detector
-    if name in ("SceneConfig", "sample_scene"):
-        from insar_hf.simulate import scene
+    if name == "SceneConfig":
+        from insar_hf.simulate.config import SceneConfig
 
-        return getattr(scene, name)
+        return SceneConfig
+    if name == "sample_scene":
+        from insar_hf.simulate.scene import sample_scene
+
+        return sample_scene
     raise AttributeError(f"module 'insar_hf' has no attribute {name!r}")

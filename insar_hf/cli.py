@@ -14,6 +14,8 @@ import argparse
 import importlib
 import sys
 
+from insar_hf.version import __version__
+
 # name on the command line -> (module under insar_hf.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "quickstart": ("quickstart", "the main job: dataset, trained detector, model card and Space"),
@@ -53,8 +55,6 @@ def _load(name: str):
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """Build the top-level parser; only ``command``'s module is imported to add its options."""
-    from insar_hf.version import __version__
-
     parser = argparse.ArgumentParser(
         prog="insar-hf",
         description="Synthetic InSAR earthquake data, ViT training, attention maps and a Space.",
@@ -79,6 +79,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``insar-hf`` on ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
     if command not in COMMANDS:

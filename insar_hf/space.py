@@ -12,14 +12,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import insar_hf
+
 MODEL_ID_FILE = "model_id.txt"
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "flagged", ".gradio")
 
 
 def default_space_dir() -> Path:
     """The ``space/`` folder next to the installed (editable) ``insar_hf`` package."""
-    import insar_hf
-
     return Path(insar_hf.__file__).resolve().parent.parent / "space"
 
 
@@ -31,8 +31,6 @@ def stage_space(
     ``out_dir`` must not exist or be empty. Returns ``out_dir``.
     """
     from huggingface_hub import SpaceCard
-
-    import insar_hf
 
     space_dir, out_dir = Path(space_dir), Path(out_dir)
     if not (space_dir / "app.py").is_file() or not (space_dir / "README.md").is_file():

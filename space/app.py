@@ -51,7 +51,8 @@ def build_demo(
     ``examples_dir`` holds the example PNGs (default: ``examples/`` next to this file).
     """
     from insar_hf.inference.attention import HEAD_FUSIONS
-    from insar_hf.inference.detector import Detector, head_map_gallery
+    from insar_hf.inference.detector import Detector
+    from insar_hf.inference.overlay import head_map_gallery
 
     model_path = model_path or resolve_model()
     examples_dir = Path(examples_dir) if examples_dir is not None else EXAMPLES_DIR

@@ -13,18 +13,20 @@ the satellite) in the exact naming, dtype, no-data and sign conventions of one p
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from pathlib import Path
 
 import numpy as np
+
+from insar_hf.physics.los import SENSORS, phase_from_los_rad, wrap_phase
+from insar_hf.physics.okada import okada_surface_displacement
 
 LOS_ENU = (-0.62, -0.11, 0.78)
 """Fixed ground-to-satellite vector of the fixtures (normalised below), ascending-like."""
 
 
 def sentinel1_wavelength_m() -> float:
-    from insar_hf.physics.los import SENSORS
-
     return SENSORS["sentinel1"].wavelength_m
 
 
@@ -39,8 +41,6 @@ def okada_los_m(shape, pixel_m: float, centre_rc, *, slip_m: float = 1.5) -> np.
 
     About an Mw 6.3 (12 km x 8 km, 1.5 m slip); row 0 is north.
     """
-    from insar_hf.physics.okada import okada_surface_displacement
-
     rows, cols = shape
     r, c = np.mgrid[0:rows, 0:cols].astype(np.float64) + 0.5
     x_m = (c - centre_rc[1]) * pixel_m
@@ -194,8 +194,6 @@ def write_binary(
     extra: str = "",
 ) -> Path:
     """Write ``NAME.unw`` (metres), ``NAME.diff`` (our phase) and ``NAME.par``; returns the .par."""
-    from insar_hf.physics.los import phase_from_los_rad, wrap_phase
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     rows, cols = los_m.shape
@@ -232,8 +230,6 @@ def comcat_csv(path: Path, events: list[dict]) -> Path:
 
 def comcat_geojson(path: Path, events: list[dict]) -> Path:
     """Write a ComCat-style GeoJSON FeatureCollection."""
-    import json
-
     features = []
     for e in events:
         when = dt.datetime.fromisoformat(e["time"].replace("Z", "+00:00"))

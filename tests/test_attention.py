@@ -3,17 +3,19 @@ import pytest
 import torch
 
 from insar_hf.inference.attention import (
-    Box,
     attention_rollout,
+    cls_attention_maps,
+    combined_map,
+    normalise_map,
+    upsample_map,
+)
+from insar_hf.inference.boxes import (
+    Box,
     box_iou,
     boxes_from_map,
     boxes_to_map_coordinates,
-    cls_attention_maps,
-    combined_map,
     merge_boxes,
-    normalise_map,
     pixel_to_map,
-    upsample_map,
 )
 
 TOKENS = 1 + 14 * 14

@@ -150,8 +150,8 @@ def test_no_event_is_in_two_splits(built):
 def test_features_are_the_synthetic_columns_plus_real_fields(built):
     from datasets import load_dataset
 
-    from insar_hf.dataset.generate import dataset_features
-    from insar_hf.real.build import real_features
+    from insar_hf.dataset.rows import dataset_features
+    from insar_hf.real.rows import real_features
 
     out, _ = built
     ds = load_dataset(str(out))
@@ -335,6 +335,8 @@ def test_finetune_micro_from_synthetic_checkpoint_and_real_events_entries(built,
     assert main(["evaluate-real", *args]) == 0
     summary = json.loads((tmp_path / "finetuned" / "real_events.json").read_text())
     assert summary["zero_shot"]["overall"]["n"] == summary["fine_tuned"]["overall"]["n"] > 0
+    beside_synthetic = json.loads((synthetic / "real_events.json").read_text())
+    assert beside_synthetic == {k: v for k, v in summary.items() if k != "fine_tuned"}
     names = {r.dataset_name for r in ModelCard.load(synthetic / "README.md").data.eval_results}
     assert names == {"insar-synthetic", "real events (zero-shot)"}
     finetuned = ModelCard.load(tmp_path / "finetuned" / "README.md").data.eval_results
@@ -348,7 +350,7 @@ def test_finetune_micro_from_synthetic_checkpoint_and_real_events_entries(built,
 
 
 def test_dataset_passes_the_synthetic_set_checker(built):
-    from insar_hf.dataset.generate import check_dataset
+    from insar_hf.dataset.check import check_dataset
 
     out, _ = built
     assert check_dataset(out) == []

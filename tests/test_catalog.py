@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from real_fixtures import comcat_csv, comcat_geojson
 
-from insar_hf.products.interferogram import Interferogram, UnknownCRSError
+from insar_hf.products import Interferogram, UnknownCRSError
 from insar_hf.real.catalog import CatalogError, read_catalog
 from insar_hf.real.labelling import LabelRules, label_product
 

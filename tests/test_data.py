@@ -1,4 +1,4 @@
-"""insar_hf.dataset.generate: features, rows, shards, resume, distributed merge, checks, load_dataset, Hub."""
+"""insar_hf.dataset: features, rows, shards, resume, distributed merge, card, checks, load_dataset, Hub."""
 # ruff: noqa: F811  (pytest fixtures imported from hub_standin are redefined as arguments)
 
 import io
@@ -16,10 +16,22 @@ from hub_standin import hub_standin  # noqa: F401
 from PIL import Image
 
 from insar_hf.cli import main
-from insar_hf.dataset import generate as data
+from insar_hf.dataset import generate, shards
+from insar_hf.dataset.check import check_dataset
+from insar_hf.dataset.generate import generate_dataset, merge, split_sizes
+from insar_hf.dataset.layout import (
+    HISTOGRAM_FILE,
+    SHARD_RE,
+    assigned_shards,
+    shard_name,
+    shard_plan,
+)
+from insar_hf.dataset.rows import dataset_features, scene_to_row
 from insar_hf.render import IMAGE_SIZE, render_array
 from insar_hf.schema import METADATA_FIELDS, PAPER_SPLIT_SIZES, SPLITS
-from insar_hf.simulate.scene import SceneConfig, sample_scene, scene_seed_sequence
+from insar_hf.simulate.config import SceneConfig
+from insar_hf.simulate.scene import sample_scene
+from insar_hf.simulate.seeds import scene_seed_sequence
 
 TINY = SceneConfig(image_size_px=64, min_visible_pixels=10)
 N = 30  # -> train 24 (shards of 10, 10, 4), validation 3, test 3
@@ -28,7 +40,7 @@ SHARD = 10
 
 def _generate(out, **kw):
     kw = {"num_samples": N, "seed": 5, "workers": 1, "shard_size": SHARD, "figure": False, **kw}
-    return data.generate_dataset(out, scene_config=TINY, progress=False, **kw)
+    return generate_dataset(out, scene_config=TINY, progress=False, **kw)
 
 
 def _shard_bytes(out):
@@ -49,23 +61,23 @@ def _copy(clean, tmp_path):
 
 # ------------------------------------------------------------------------------ plan
 def test_paper_split_sizes_come_from_flooring_all_but_the_last_split():
-    assert data.split_sizes(1_006_796, (0.8, 0.1, 0.1)) == PAPER_SPLIT_SIZES
+    assert split_sizes(1_006_796, (0.8, 0.1, 0.1)) == PAPER_SPLIT_SIZES
 
 
 def test_split_fractions_must_sum_to_one():
     with pytest.raises(ValueError, match=r"must be >= 0 and sum to 1, got \[0.8, 0.1, 0.2\]"):
-        data.split_sizes(100, (0.8, 0.1, 0.2))
+        split_sizes(100, (0.8, 0.1, 0.2))
 
 
 def test_explicit_split_sizes_must_match_num_samples(tmp_path):
     with pytest.raises(ValueError, match="num_samples=10 but the split sizes sum to 12"):
-        data.generate_dataset(tmp_path / "x", num_samples=10, split_sizes_=(8, 2, 2))
+        generate_dataset(tmp_path / "x", num_samples=10, split_sizes_=(8, 2, 2))
     assert not (tmp_path / "x").exists()  # nothing written on bad input
 
 
 def test_shard_plan_covers_every_index_of_every_split_once():
     sizes = {"train": 25, "validation": 3, "test": 0}
-    plan = data.shard_plan(sizes, 10)
+    plan = shard_plan(sizes, 10)
     for split, n in sizes.items():
         covered = [i for s in plan if s["split"] == split for i in range(s["start"], s["stop"])]
         assert covered == list(range(n))
@@ -77,9 +89,14 @@ def test_shard_plan_covers_every_index_of_every_split_once():
     ]
 
 
+def test_shard_names_match_the_shard_pattern():
+    m = SHARD_RE.match(shard_name("validation", 3, 12))
+    assert (m["split"], int(m["i"]), int(m["n"])) == ("validation", 3, 12)
+
+
 def test_machines_get_disjoint_shards_that_cover_the_plan():
-    plan = data.shard_plan({"train": 95, "validation": 12, "test": 12}, 10)
-    parts = [data.assigned_shards(plan, i, 4) for i in range(4)]
+    plan = shard_plan({"train": 95, "validation": 12, "test": 12}, 10)
+    parts = [assigned_shards(plan, i, 4) for i in range(4)]
     names = [s["name"] for part in parts for s in part]
     assert sorted(names) == sorted(s["name"] for s in plan) and len(set(names)) == len(plan)
 
@@ -96,7 +113,7 @@ def test_splits_never_share_a_seed():
 
 # ------------------------------------------------------------------------------ features / rows
 def test_features_hold_classlabels_and_every_metadata_field():
-    features = data.dataset_features()
+    features = dataset_features()
     assert features["label"].names == ["no_earthquake", "earthquake"]
     assert features["kind"].names == ["wrapped", "unwrapped"]
     assert features["deformation_bbox"].length == 4
@@ -106,14 +123,14 @@ def test_features_hold_classlabels_and_every_metadata_field():
 
 
 def test_raw_features_are_float16_arrays_of_the_scene_shape():
-    features = data.dataset_features(True, raw_shape=(64, 64))
+    features = dataset_features(True, raw_shape=(64, 64))
     assert features["wrapped_rad"].shape == (64, 64)
     assert features["unwrapped_rad"].dtype == "float16"
 
 
 def test_row_image_decodes_to_the_canonical_rendering():
     scene = sample_scene(scene_seed_sequence(5, "train", 3), TINY)
-    row = data.scene_to_row(scene)
+    row = scene_to_row(scene)
     decoded = np.asarray(Image.open(io.BytesIO(row["image"]["bytes"])))
     np.testing.assert_array_equal(decoded, render_array(scene.field_rad, scene.kind))
 
@@ -124,7 +141,7 @@ def test_row_mask_and_box_are_in_rendered_image_pixels():
         for s in (sample_scene(scene_seed_sequence(5, "train", i), TINY) for i in range(40))
         if s.label == 1
     )
-    row = data.scene_to_row(scene)
+    row = scene_to_row(scene)
     mask = np.asarray(Image.open(io.BytesIO(row["deformation_mask"]["bytes"])))
     assert mask.shape == (IMAGE_SIZE, IMAGE_SIZE) and set(np.unique(mask)) == {0, 255}
     rows, cols = np.nonzero(mask)
@@ -142,7 +159,7 @@ def test_row_mask_and_box_are_in_rendered_image_pixels():
 
 def test_row_metadata_matches_the_scene():
     scene = sample_scene(scene_seed_sequence(5, "validation", 2), TINY)
-    row = data.scene_to_row(scene, with_raw=True)
+    row = scene_to_row(scene, with_raw=True)
     assert row["sensor"] == scene.metadata["sensor"] and row["index"] == 2
     assert row["wrapped_rad"].dtype == np.float16
     np.testing.assert_allclose(row["unwrapped_rad"], scene.unwrapped_rad, rtol=1e-3, atol=1e-3)
@@ -154,7 +171,7 @@ def test_load_dataset_gives_three_splits_with_classlabels(clean):
 
     ds = datasets.load_dataset(str(clean))
     assert {k: v.num_rows for k, v in ds.items()} == {"train": 24, "validation": 3, "test": 3}
-    assert ds["train"].features == data.dataset_features(raw_shape=(64, 64))
+    assert ds["train"].features == dataset_features(raw_shape=(64, 64))
     assert ds["train"].features["label"].int2str(1) == "earthquake"
 
 
@@ -188,7 +205,7 @@ def test_streaming_reads_the_same_rows(clean):
 def test_rows_are_a_pure_function_of_seed_split_and_index(clean):
     table = pq.read_table(clean / "data" / "test-00000-of-00001.parquet")
     scene = sample_scene(scene_seed_sequence(5, "test", 1), TINY)
-    assert table.column("image")[1].as_py()["bytes"] == data.scene_to_row(scene)["image"]["bytes"]
+    assert table.column("image")[1].as_py()["bytes"] == scene_to_row(scene)["image"]["bytes"]
 
 
 def test_worker_count_does_not_change_a_byte(clean, tmp_path):
@@ -197,10 +214,10 @@ def test_worker_count_does_not_change_a_byte(clean, tmp_path):
 
 
 def test_row_groups_do_not_depend_on_the_task_size(tmp_path, monkeypatch):
-    monkeypatch.setattr(data, "ROW_GROUP_SIZE", 4)
-    monkeypatch.setattr(data, "TASK_SIZE", 3)
+    monkeypatch.setattr(shards, "ROW_GROUP_SIZE", 4)
+    monkeypatch.setattr(generate, "TASK_SIZE", 3)
     _generate(tmp_path / "a", num_samples=12)
-    monkeypatch.setattr(data, "TASK_SIZE", 10)
+    monkeypatch.setattr(generate, "TASK_SIZE", 10)
     _generate(tmp_path / "b", num_samples=12)
     meta = pq.read_metadata(tmp_path / "a" / "data" / "train-00000-of-00001.parquet")
     assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [4, 4, 1]
@@ -213,7 +230,7 @@ def test_distributed_machines_then_merge_equal_one_machine(clean, tmp_path):
         summary = _generate(out, shard_index=i, num_shards=3)
         assert not summary["card_written"]
     assert not (out / "README.md").exists()
-    data.merge(out)
+    merge(out)
     assert _shard_bytes(out) == _shard_bytes(clean)
     assert (out / "README.md").read_text() == (clean / "README.md").read_text()
 
@@ -222,7 +239,7 @@ def test_merge_names_the_missing_shards(tmp_path):
     out = tmp_path / "dist"
     _generate(out, shard_index=0, num_shards=2)
     with pytest.raises(RuntimeError, match=r"2 of 5 shards missing or incomplete \(train-00001-of"):
-        data.merge(out)
+        merge(out)
 
 
 def test_rerun_skips_complete_shards_and_rewrites_short_ones(clean, tmp_path):
@@ -269,7 +286,7 @@ def test_sigkilled_run_shows_only_complete_shards_and_resumes(tmp_path):
     assert not (out / "README.md").exists()
     summary = _generate(out, num_samples=100)  # resume: the survivors are kept as they are
     assert summary["shards_skipped"] == len(before)
-    assert data.check_dataset(out) == []  # complete, and no temporary file is left
+    assert check_dataset(out) == []  # complete, and no temporary file is left
     assert {n: (out / "data" / n).read_bytes() for n in before} == before
 
 
@@ -287,25 +304,25 @@ def test_card_declares_configs_features_and_split_counts(clean):
     card = DatasetCard.load(clean / "README.md").data.to_dict()
     splits = {s["name"]: s["num_examples"] for s in card["dataset_info"]["splits"]}
     assert splits == {"train": 24, "validation": 3, "test": 3}
-    assert Features._from_yaml_list(card["dataset_info"]["features"]) == data.dataset_features(
+    assert Features._from_yaml_list(card["dataset_info"]["features"]) == dataset_features(
         raw_shape=(64, 64)
     )
     assert card["task_categories"] == ["image-classification"]
     assert card["size_categories"] == ["n<1K"]
     assert card["configs"][0]["data_files"][0] == {"split": "train", "path": "data/train-*"}
-    assert (clean / data.HISTOGRAM_FILE).stat().st_size > 10_000
+    assert (clean / HISTOGRAM_FILE).stat().st_size > 10_000
 
 
 # ------------------------------------------------------------------------------ check
 def test_check_passes_a_clean_dataset(clean):
-    assert data.check_dataset(clean) == []
+    assert check_dataset(clean) == []
 
 
 def test_check_reports_a_corrupt_shard(clean, tmp_path):
     out = _copy(clean, tmp_path)
     path = out / "data" / "train-00002-of-00003.parquet"
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    problems = data.check_dataset(out)
+    problems = check_dataset(out)
     assert problems[0].startswith("data/train-00002-of-00003.parquet: unreadable parquet (")
     assert problems[1:] == ["README.md: split 'train' declares 24 examples, the shards hold 20"]
 
@@ -314,7 +331,7 @@ def test_check_reports_a_wrong_row_count(clean, tmp_path):
     out = _copy(clean, tmp_path)
     path = out / "data" / "train-00000-of-00003.parquet"
     pq.write_table(pq.read_table(path).slice(0, 9), path)
-    assert data.check_dataset(out) == [
+    assert check_dataset(out) == [
         "data/train-00000-of-00003.parquet: 9 rows, expected 10",
         "README.md: split 'train' declares 24 examples, the shards hold 23",
     ]
@@ -323,7 +340,7 @@ def test_check_reports_a_wrong_row_count(clean, tmp_path):
 def test_check_reports_a_missing_shard(clean, tmp_path):
     out = _copy(clean, tmp_path)
     (out / "data" / "validation-00000-of-00001.parquet").unlink()
-    assert data.check_dataset(out) == [
+    assert check_dataset(out) == [
         "data/validation-00000-of-00001.parquet: missing",
         "README.md: split 'validation' declares 3 examples, the shards hold 0",
     ]
@@ -334,11 +351,11 @@ def test_check_reports_a_feature_mismatch(clean, tmp_path):
 
     out = _copy(clean, tmp_path)
     path = out / "data" / "test-00000-of-00001.parquet"
-    features = data.dataset_features(raw_shape=(64, 64))
+    features = dataset_features(raw_shape=(64, 64))
     features["label"] = Value("int64")
     table = pq.read_table(path).replace_schema_metadata(features.arrow_schema.metadata)
     pq.write_table(table, path)
-    assert data.check_dataset(out) == [
+    assert check_dataset(out) == [
         "data/test-00000-of-00001.parquet: features differ from the card: column 'label' is "
         "Value('int64'), expected ClassLabel(names=['no_earthquake', 'earthquake'])"
     ]
@@ -348,7 +365,7 @@ def test_check_reports_a_card_count_mismatch(clean, tmp_path):
     out = _copy(clean, tmp_path)
     card = out / "README.md"
     card.write_text(card.read_text().replace("num_examples: 24", "num_examples: 25"))
-    assert data.check_dataset(out) == [
+    assert check_dataset(out) == [
         "README.md: split 'train' declares 25 examples, the shards hold 24"
     ]
 
@@ -356,7 +373,7 @@ def test_check_reports_a_card_count_mismatch(clean, tmp_path):
 def test_check_reports_a_leftover_temporary_file(clean, tmp_path):
     out = _copy(clean, tmp_path)
     (out / "data" / ".train-00000-of-00003.parquet.host-1.tmp").write_bytes(b"x")
-    assert data.check_dataset(out) == [
+    assert check_dataset(out) == [
         "data/.train-00000-of-00003.parquet.host-1.tmp: temporary file left by an interrupted "
         "run; delete it or re-run generate"
     ]
@@ -365,7 +382,7 @@ def test_check_reports_a_leftover_temporary_file(clean, tmp_path):
 def test_check_reports_a_stray_file(clean, tmp_path):
     out = _copy(clean, tmp_path)
     (out / "data" / "notes.txt").write_text("x")
-    assert data.check_dataset(out) == [
+    assert check_dataset(out) == [
         "data/notes.txt: unexpected file (shards are named {split}-00000-of-00001.parquet)"
     ]
 
@@ -373,7 +390,7 @@ def test_check_reports_a_stray_file(clean, tmp_path):
 def test_check_reports_a_missing_card(clean, tmp_path):
     out = _copy(clean, tmp_path)
     (out / "README.md").unlink()
-    assert data.check_dataset(out) == [
+    assert check_dataset(out) == [
         "README.md: missing (run `insar-hf generate --merge` to write the card)"
     ]
 

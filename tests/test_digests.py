@@ -16,9 +16,10 @@ import pyarrow
 import pyarrow.parquet as pq
 import pytest
 
+from insar_hf import SceneConfig, sample_scene
 from insar_hf.cli import main as cli_main
 from insar_hf.render import render_array
-from insar_hf.simulate.scene import SceneConfig, sample_scene, scene_seed_sequence
+from insar_hf.simulate.seeds import scene_seed_sequence
 
 SPACE_MODEL = Path(__file__).resolve().parents[1] / "space" / "model"
 SPACE_EXAMPLES = Path(__file__).resolve().parents[1] / "space" / "examples"

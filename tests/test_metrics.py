@@ -239,6 +239,48 @@ def test_write_model_card_without_metrics_says_what_to_run(tmp_path):
         write_model_card(tmp_path)
 
 
+def _scores(accuracy, dataset, split="test", n=8):
+    overall = dict(accuracy=accuracy, precision=0.5, recall=0.5, f1=0.5, roc_auc=None, n=n)
+    return {"split": split, "dataset": dataset, "overall": overall}
+
+
+def _real_events(tmp_path, **settings):
+    real = {"dataset": str(tmp_path / "real"), "dataset_id": "real", "split": "test"}
+    real.update({k: {"model": k, **_scores(v, "real")} for k, v in settings.items()})
+    (tmp_path / "real_events.json").write_text(json.dumps(real))
+
+
+def _card(tmp_path):
+    from huggingface_hub import ModelCard
+
+    return ModelCard.load(write_model_card(tmp_path, model_name="m"))
+
+
+def test_card_renders_the_real_events_json_beside_it(tmp_path):
+    (tmp_path / "metrics.json").write_text(json.dumps(_scores(0.9, "synth")))
+    _real_events(tmp_path, zero_shot=0.625)
+    card = _card(tmp_path)
+    assert {r.dataset_name for r in card.data.eval_results} == {"synth", "real events (zero-shot)"}
+    section = card.text.split("## Real events (zero-shot)\n")[1]
+    assert "dataset `real`" in section and "| Accuracy | 0.6250 |" in section
+
+
+def test_fine_tuned_card_shows_its_own_score_in_place_of_its_test_entry(tmp_path):
+    (tmp_path / "metrics.json").write_text(json.dumps(_scores(0.75, "real")))
+    _real_events(tmp_path, zero_shot=0.5, fine_tuned=0.75)
+    card = _card(tmp_path)
+    assert {r.dataset_name for r in card.data.eval_results} == {"real events (fine-tuned)"}
+    assert "## Real events (fine-tuned)" in card.text and "(zero-shot)" not in card.text
+
+
+def test_card_is_rendered_from_files_never_read_back(tmp_path):
+    (tmp_path / "metrics.json").write_text(json.dumps(_scores(0.9, "synth")))
+    _real_events(tmp_path, zero_shot=0.625)
+    first = write_model_card(tmp_path).read_text()
+    (tmp_path / "README.md").write_text(first + "\n## Real events (edited)\n\nby hand\n")
+    assert write_model_card(tmp_path).read_text() == first
+
+
 def test_metric_folder_is_a_space_whose_app_file_exists():
     import yaml
 

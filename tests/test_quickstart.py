@@ -1,7 +1,9 @@
 """`insar-hf quickstart` end to end on a tiny budget: every artefact exists, loads and serves."""
 # ruff: noqa: F811  (pytest fixtures imported from hub_standin are redefined as arguments)
 
+import contextlib
 import importlib.util
+import io
 import json
 import re
 import socket
@@ -10,17 +12,22 @@ import numpy as np
 import pytest
 from hub_standin import hub_standin  # noqa: F401
 
+from insar_hf.cli import main
 from insar_hf.quickstart import QuickstartConfig, make_plan, run_quickstart
 
 TINY = dict(preset="vit-micro", num_samples=40, epochs=1, workers=1, batch_size=8)
+TINY_ARGV = [f"--{key.replace('_', '-')}={value}" for key, value in TINY.items()]
 
 
 @pytest.fixture(scope="module")
 def quickstart(tmp_path_factory):
+    """``insar-hf quickstart --out OUT`` with the tiny plan, run through the CLI entry point."""
     out = tmp_path_factory.mktemp("qs")
-    lines: list[str] = []
-    result = run_quickstart(QuickstartConfig(out_dir=out, **TINY), echo=lines.append)
-    return {"out": out, "result": result, "log": "\n".join(lines)}
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log):
+        status = main(["quickstart", "--out", str(out), *TINY_ARGV])
+    assert status == 0
+    return {"out": out, "log": log.getvalue()}
 
 
 def test_plan_and_time_estimate_are_printed_before_the_first_step(quickstart):
@@ -160,3 +167,20 @@ def test_plan_fills_the_budget_with_measured_speeds():
 def test_config_rejects_an_org_with_a_slash():
     with pytest.raises(ValueError, match="organisation or user name"):
         QuickstartConfig(push_to_hub="org/repo")
+
+
+def test_dataset_made_with_the_same_size_and_seed_but_other_settings_is_replaced(tmp_path):
+    from insar_hf.dataset.check import check_dataset
+    from insar_hf.dataset.layout import read_generation
+    from insar_hf.quickstart.steps import dataset_step
+
+    config = QuickstartConfig(out_dir=tmp_path, num_samples=20, epochs=1, workers=1)
+    plan = make_plan(config, scenes_per_s=50.0, train_rate=40.0, infer_rate=120.0)
+    stale = tmp_path / "dataset"
+    (stale / "data").mkdir(parents=True)
+    sizes = {"train": 16, "validation": 2, "test": 2}
+    other = {"seed": 0, "num_samples": 20, "split_sizes": sizes, "shard_size": 5}
+    (stale / "generation.json").write_text(json.dumps({**other, "with_raw": False}))
+    folder, reused = dataset_step(config, plan)
+    assert not reused and check_dataset(folder) == []
+    assert read_generation(folder)["shard_size"] == 100

@@ -15,7 +15,13 @@ from real_fixtures import (
     write_licsar,
 )
 
-from insar_hf.products import ProductError, find_products, read_product
+from insar_hf.products import (
+    PRODUCT_SUFFIXES,
+    ProductError,
+    find_products,
+    is_product_path,
+    read_product,
+)
 
 SHAPE = (300, 300)
 
@@ -196,6 +202,23 @@ def test_find_products_lists_one_path_per_product(tmp_path, quake_los):
     assert sorted(read_product(p).product_type for p in found) == ["binary", "hyp3", "licsar"]
 
 
+def test_every_listed_product_has_a_product_suffix(tmp_path, quake_los):
+    write_licsar(tmp_path / "licsar", "20230120", "20230213", quake_los)
+    write_hyp3(tmp_path / "hyp3", "20230120", "20230213", quake_los)
+    write_binary(tmp_path / "bin", "20230120_20230213", quake_los)
+    found = find_products(tmp_path)
+    assert found and all(p.suffix in PRODUCT_SUFFIXES and is_product_path(p) for p in found)
+
+
+def test_a_suffix_no_reader_handles_is_not_a_product_path(tmp_path):
+    assert not is_product_path(tmp_path / "frame.r4")
+    assert not is_product_path(tmp_path / "scene.png")
+
+
+def test_a_folder_is_a_product_path(tmp_path):
+    assert is_product_path(tmp_path)
+
+
 def test_binary_par_dates_must_match_the_name(tmp_path, quake_los):
     par = write_binary(
         tmp_path, "20230120_20230213", quake_los, extra="date1: 20230120\ndate2: 20230225\n"
@@ -214,7 +237,7 @@ def test_binary_without_crs_reads_but_cannot_place_epicentres(tmp_path, quake_lo
 
 
 def test_detector_reads_products_through_read_product(tmp_path, quake_los):
-    from insar_hf.inference.detector import read_frame
+    from insar_hf.inference.inputs import read_frame
 
     folder = write_licsar(tmp_path, "20230120", "20230213", quake_los)
     phase, kind, transform = read_frame(folder / "20230120_20230213.geo.unw.tif", "unwrapped")

@@ -8,14 +8,10 @@ import pytest
 from insar_hf.physics.los import SENSORS, los_unit_vector
 from insar_hf.physics.okada import okada_surface_displacement
 from insar_hf.schema import METADATA_FIELDS, SPLITS
-from insar_hf.simulate.scene import (
-    SceneConfig,
-    _draw_mw,
-    bbox_from_mask,
-    deformation_footprint_m,
-    sample_scene,
-    scene_seed_sequence,
-)
+from insar_hf.simulate.config import SceneConfig
+from insar_hf.simulate.deformation import deformation_footprint_m, draw_mw
+from insar_hf.simulate.scene import bbox_from_mask, sample_scene
+from insar_hf.simulate.seeds import scene_seed_sequence
 
 TINY = SceneConfig(image_size_px=64, min_visible_pixels=10)
 
@@ -262,8 +258,20 @@ def many():
     return _scenes(200, start=1000)
 
 
-def test_positive_fraction_is_near_the_config_value(many):
-    assert abs(np.mean([s.label for s in many]) - TINY.positive_fraction) < 0.1
+EARTHQUAKE_DRAWN = {"earthquake", "earthquake_not_visible"}
+
+
+def test_fraction_of_scenes_that_draw_an_earthquake_is_the_positive_fraction(many):
+    drawn = np.mean([s.metadata["deformation_source"] in EARTHQUAKE_DRAWN for s in many])
+    p = TINY.positive_fraction
+    assert abs(drawn - p) < 3 * math.sqrt(p * (1 - p) / len(many))  # binomial, 3 sd
+
+
+def test_label_is_one_exactly_for_the_visible_earthquakes(many):
+    # Invisible earthquakes are drawn but labelled 0, so the label mean is the fraction of
+    # visible earthquakes, not the positive fraction.
+    label = [s.label for s in many]
+    assert label == [int(s.metadata["deformation_source"] == "earthquake") for s in many]
 
 
 # ----------------------------------------------------------- magnitude-aware pixel spacing
@@ -390,7 +398,7 @@ def test_metadata_geometry_matches_the_sensor(scenes):
 def test_gutenberg_richter_magnitudes_follow_the_b_value():
     config = SceneConfig(mw_min=5.0, mw_max=8.0, mw_distribution="gutenberg-richter")
     rng = np.random.default_rng(0)
-    mw = np.array([_draw_mw(rng, config) for _ in range(20_000)])
+    mw = np.array([draw_mw(rng, config) for _ in range(20_000)])
     expected = (10.0**-1 - 10.0**-3) / (1 - 10.0**-3)  # P(M >= 6) for b = 1 on [5, 8]
     assert abs(np.mean(mw >= 6.0) - expected) < 0.01
     assert mw.min() >= 5.0 and mw.max() <= 8.0

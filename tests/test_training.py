@@ -16,7 +16,9 @@ from hub_standin import hub_standin  # noqa: F401
 from safetensors.torch import load_file
 
 from insar_hf import render
-from insar_hf.training.trainer import Augmenter, InsarTrainingArguments, make_transform, parse_args
+from insar_hf.training.arguments import InsarTrainingArguments, check_arguments, parse_args
+from insar_hf.training.augment import Augmenter, make_transform
+from insar_hf.training.trainer import _trainer_class, make_trainer, train
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_ARGS = [
@@ -72,8 +74,6 @@ def test_push_without_repo_id_is_refused():
 
 
 def test_streaming_without_max_steps_is_refused(tmp_path):
-    from insar_hf.training.trainer import check_arguments
-
     _, data, args = parse_args(
         ["--dataset", "d", "--streaming", "true", "--output_dir", str(tmp_path)]
     )
@@ -86,6 +86,25 @@ def test_paper_recipe_is_the_default():
     assert (args.learning_rate, args.num_train_epochs, args.weight_decay) == (1e-5, 20.0, 0.0)
     assert (args.metric_for_best_model, args.load_best_model_at_end) == ("f1", True)
     assert isinstance(args, InsarTrainingArguments)
+
+
+def test_resume_last_without_checkpoint_fails_before_any_loading(tmp_path):
+    argv = ["--dataset", "d", "--output_dir", str(tmp_path), "--resume_from_checkpoint", "last"]
+    assert _parse_error(argv) == f"--resume_from_checkpoint last: no checkpoint in {tmp_path}"
+
+
+def test_resume_last_is_the_newest_checkpoint(tmp_path):
+    for step in (2, 10, 9):
+        (tmp_path / f"checkpoint-{step}").mkdir()
+    argv = ["--dataset", "d", "--output_dir", str(tmp_path), "--resume_from_checkpoint", "last"]
+    assert parse_args(argv)[2].resume_from_checkpoint == str(tmp_path / "checkpoint-10")
+
+
+def test_output_dir_with_checkpoints_is_not_silently_reused(tmp_path):
+    (tmp_path / "checkpoint-7").mkdir()
+    _, data, args = parse_args(["--dataset", "d", "--output_dir", str(tmp_path)])
+    with pytest.raises(ValueError, match=r"already holds checkpoint-7: continue it with"):
+        check_arguments(data, args)
 
 
 @pytest.mark.parametrize("name", ["paper_vit_b16.json", "cpu_demo.json"])
@@ -190,7 +209,6 @@ def test_trainer_checkpoint_reload_restores_every_weight(tmp_path):
     from transformers import TrainingArguments
 
     from insar_hf.model.presets import build_model
-    from insar_hf.training.trainer import _trainer_class
 
     torch.manual_seed(0)
     model = build_model("vit-micro", id2label={0: "n", 1: "e"}, label2id={"n": 0, "e": 1})
@@ -309,8 +327,6 @@ def test_result_loads_with_auto_classes_and_pipeline_alike(trained, dataset_dir)
 
 @pytest.mark.slow
 def test_resume_from_checkpoint_reproduces_the_uninterrupted_run(trained, dataset_dir, tmp_path):
-    from insar_hf.training.trainer import train
-
     out, _ = trained
     steps = sorted(int(p.name.split("-")[1]) for p in out.glob("checkpoint-*"))
     first, last = steps[0], steps[-1]
@@ -318,7 +334,8 @@ def test_resume_from_checkpoint_reproduces_the_uninterrupted_run(trained, datase
         ["--dataset", str(dataset_dir), "--output_dir", str(tmp_path), *TRAIN_ARGS]
         + ["--resume_from_checkpoint", str(out / f"checkpoint-{first}")]
     )
-    train(model_args, data_args, args)
+    trainer, _ = make_trainer(model_args, data_args, args)  # train() without the final evaluation
+    trainer.train(resume_from_checkpoint=args.resume_from_checkpoint)
     resumed = load_file(tmp_path / f"checkpoint-{last}" / "model.safetensors")
     uninterrupted = load_file(out / f"checkpoint-{last}" / "model.safetensors")
     # The uninterrupted run was an `accelerate launch` subprocess, this one runs in-process: the
@@ -384,8 +401,6 @@ def test_push_model_uploads_model_files_only(trained, hub_standin):
 
 @pytest.mark.slow
 def test_streaming_run_with_max_steps_then_push_to_hub(dataset_dir, tmp_path, hub_standin):
-    from insar_hf.training.trainer import train
-
     args = ["--dataset", str(dataset_dir), "--output_dir", str(tmp_path), *TRAIN_ARGS]
     args += ["--streaming", "true", "--max_steps", "2", "--report_to", "none"]
     args += ["--push_to_hub", "true", "--hub_model_id", "org/streamed"]
@@ -404,22 +419,3 @@ def test_streaming_run_with_max_steps_then_push_to_hub(dataset_dir, tmp_path, hu
     assert json.loads((tmp_path / "trainer_state.json").read_text())["global_step"] == 2
     remote = hub_standin.files("org/streamed", "model")
     assert remote["README.md"] == (tmp_path / "README.md").read_bytes()
-
-
-@pytest.mark.slow
-def test_resume_last_without_checkpoint_says_so(dataset_dir, tmp_path):
-    from insar_hf.training.trainer import train
-
-    args = ["--dataset", str(dataset_dir), "--output_dir", str(tmp_path), *TRAIN_ARGS]
-    with pytest.raises(ValueError, match="--resume_from_checkpoint last: no checkpoint in"):
-        train(*parse_args([*args, "--resume_from_checkpoint", "last", "--report_to", "none"]))
-
-
-@pytest.mark.slow
-def test_output_dir_with_checkpoints_is_not_silently_reused(trained, dataset_dir):
-    from insar_hf.training.trainer import train
-
-    out, _ = trained
-    args = ["--dataset", str(dataset_dir), "--output_dir", str(out), *TRAIN_ARGS]
-    with pytest.raises(ValueError, match=r"already holds checkpoint-\d+: continue it with"):
-        train(*parse_args(args))

@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from insar_hf.dataset.generate import check_dataset
+    from insar_hf.dataset.check import check_dataset
 
     problems = check_dataset(args.path)
     for problem in problems:

@@ -13,6 +13,9 @@ examples:
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
+from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,10 +32,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-    import shutil
-    from pathlib import Path
-
     from datasets import load_dataset
 
     from insar_hf.model.presets import load_model

@@ -1,9 +1,10 @@
 """Score a synthetic checkpoint (zero-shot) and its fine-tuned version on the same real split.
 
 Both checkpoints are evaluated on --split of the real-event dataset written by
-`insar-hf build-real`; the fine-tuned folder gets real_events.json with both scores, and each
-checkpoint's model card gains a "real events (zero-shot)" / "real events (fine-tuned)" entry in
-its model-index beside the synthetic one (--no-card-update to leave the cards alone).
+`insar-hf build-real`; the fine-tuned folder gets real_events.json with both scores, the synthetic
+folder one with its zero-shot score, and each checkpoint's model card, rendered again from them,
+gains a "real events (zero-shot)" / "real events (fine-tuned)" entry in its model-index beside
+the synthetic one (--no-card-update to leave the synthetic folder and the cards alone).
 
 examples:
   python training/train.py training/configs/finetune_real.json
@@ -32,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from insar_hf.real.evaluate import REAL_EVENTS_FILE, compare_on_real
+    from insar_hf.real.evaluate import compare_on_real
+    from insar_hf.training.card import REAL_EVENTS_FILE
 
     summary = compare_on_real(
         args.synthetic,

@@ -16,6 +16,8 @@ examples:
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 
 
 def _floats(text: str) -> tuple[float, ...]:
@@ -59,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scene-config",
         default=None,
-        help="JSON file of insar_hf.simulate.scene.SceneConfig fields",
+        help="JSON file of insar_hf.simulate.config.SceneConfig fields",
     )
     parser.add_argument("--shard-index", type=int, default=None, help="this machine's index")
     parser.add_argument("--num-shards", type=int, default=None, help="number of machines")
@@ -77,17 +79,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _scene_config(path: str | None):
     if path is None:
         return None
-    import json
-
-    from insar_hf.simulate.scene import SceneConfig
+    from insar_hf.simulate.config import SceneConfig
 
     with open(path) as f:
         return SceneConfig(**json.load(f))
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-
     try:
         return _run(args)
     except (ValueError, RuntimeError, FileNotFoundError) as e:  # bad input: say what to fix
@@ -96,17 +94,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from insar_hf.dataset import generate as data
+    from insar_hf.dataset.generate import generate_dataset, merge
 
     distributed = args.shard_index is not None or args.num_shards is not None
     if args.merge:
-        summary = data.merge(args.out, figure=not args.no_figure)
+        summary = merge(args.out, figure=not args.no_figure)
         print(f"merged {summary['shards']} shards of {args.out}: {summary['split_sizes']}")
     else:
         num_samples = args.num_samples
         if num_samples is None and args.split_sizes is None:
             num_samples = 2000
-        summary = data.generate_dataset(
+        summary = generate_dataset(
             args.out,
             num_samples=num_samples,
             splits=args.splits,

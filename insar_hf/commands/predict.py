@@ -1,7 +1,7 @@
 """Classify interferograms and explain the verdict with attention boxes.
 
 FILE can be a rendered interferogram image (.png, .jpg) or a product (GeoTIFF, .unw/.diff with
-.par, or a product folder) read by insar_hf.real. The model is a checkpoint folder or a Hub id
+.par, or a product folder) read by insar_hf.products. The model is a checkpoint folder or a Hub id
 (default: the INSAR_HF_MODEL environment variable).
 
 examples:

@@ -13,6 +13,8 @@ examples:
 from __future__ import annotations
 
 import argparse
+import sys
+import tempfile
 from pathlib import Path
 
 
@@ -32,9 +34,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-    import tempfile
-
     from insar_hf.space import default_space_dir, stage_space
 
     space_dir = args.space_dir or default_space_dir()

@@ -12,7 +12,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from insar_hf.dataset.layout import HISTOGRAM_FILE, features_for, read_generation
+from insar_hf.dataset.stats import plot_parameter_histograms, split_byte_sizes
 from insar_hf.schema import KIND_NAMES, LABEL_NAMES, SPLITS
+from insar_hf.version import __version__
 
 PRETTY_NAME = "insar_hf synthetic earthquake interferograms"
 LICENSE = "apache-2.0"
@@ -89,7 +92,11 @@ def card_data(params: dict[str, Any], features, byte_sizes: dict[str, dict[str, 
     )
 
 
-def _field_table(features) -> str:
+def field_table(features) -> str:
+    """The card's Markdown table of ``features``: column, type and meaning.
+
+    Columns without a meaning of their own are scene parameters (metadata fields).
+    """
     rows = ["| column | type | meaning |", "|---|---|---|"]
     meaning = {
         "image": "canonical 224x224 RGB rendering (`insar_hf.render.render_interferogram`), PNG",
@@ -104,15 +111,13 @@ def _field_table(features) -> str:
         dtype = getattr(feature, "dtype", type(feature).__name__)
         kind = type(feature).__name__ if type(feature).__name__ != "Value" else dtype
         rows.append(
-            f"| `{name}` | {kind} | {meaning.get(name, 'scene parameter (`insar_hf.simulate.scene.METADATA_FIELDS`; NaN when absent)')} |"
+            f"| `{name}` | {kind} | {meaning.get(name, 'scene parameter (`insar_hf.schema.METADATA_FIELDS`; NaN when absent)')} |"
         )
     return "\n".join(rows)
 
 
 def card_text(params: dict[str, Any], features, histogram: str | None) -> str:
     """The Markdown prose that follows the YAML header."""
-    from insar_hf.version import __version__
-
     sizes = params["split_sizes"]
     total = sum(sizes.values())
     size_lines = "\n".join(f"| {s} | {sizes[s]:,} |" for s in SPLITS)
@@ -147,7 +152,7 @@ stream = load_dataset("<this repository or folder>", split="train", streaming=Tr
 ## How a sample is made
 
 Every sample is a pure function of `(seed, split, index)`
-(`insar_hf.simulate.scene.sample_scene(insar_hf.simulate.scene.scene_seed_sequence(seed, split, index))`);
+(`insar_hf.simulate.scene.sample_scene(insar_hf.simulate.seeds.scene_seed_sequence(seed, split, index))`);
 no seed is shared between splits, so the same command reproduces the same set on any number of
 processes or machines. A scene is a map-projected patch (north up) on which:
 
@@ -182,14 +187,14 @@ pixels (`[0, 0, 0, 0]` and an empty mask for every label-0 scene).
 
 ## Columns
 
-{_field_table(features)}
+{field_table(features)}
 
 {raw}
 
 ## Parameter distributions
 {figure}
 Numeric scene parameters as histograms over the whole set, by label; categorical ones as counts.
-The exact sampling ranges are those of `insar_hf.simulate.scene.SceneConfig`, stored in `generation.json`.
+The exact sampling ranges are those of `insar_hf.simulate.config.SceneConfig`, stored in `generation.json`.
 
 ## Files
 
@@ -230,17 +235,9 @@ def write_dataset_card(
     """
     from huggingface_hub import DatasetCard
 
-    from insar_hf.dataset.generate import (
-        HISTOGRAM_FILE,
-        _features_for,
-        plot_parameter_histograms,
-        read_generation,
-        split_byte_sizes,
-    )
-
     out_dir = Path(out_dir)
     params = read_generation(out_dir) if params is None else params
-    features = _features_for(params) if features is None else features
+    features = features_for(params) if features is None else features
     figure = None
     if histogram:
         plot_parameter_histograms(out_dir, out_dir / HISTOGRAM_FILE)

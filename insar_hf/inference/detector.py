@@ -2,17 +2,11 @@
 
 ``Detector.from_pretrained(folder_or_repo_id)`` loads a ViT classifier on the eager attention
 path (attention weights exist only there) together with its image processor. ``predict`` accepts
-
-* a ``PIL.Image.Image`` that is already a rendered interferogram (RGB, 8 bit);
-* a path to such an image (``.png``, ``.jpg``, ``.jpeg``);
-* a path to an interferogram product (GeoTIFF, ``.unw``, ``.diff``, ...), read with
-  :func:`insar_hf.real.read_product`;
-* a 2-D array of phase (``units="rad"``) or line-of-sight displacement (``units="m"`` with
-  ``wavelength_m``) together with its ``kind`` (``"wrapped"`` or ``"unwrapped"``);
-
-or a list of these (batched). Arrays and products are turned into the model input by
-:func:`insar_hf.render.render_interferogram`, the one rendering function. ``scan`` slides the
-window over a whole frame.
+a PIL image, an image or product path, or a 2-D phase / displacement array with its ``kind``
+(:mod:`insar_hf.inference.inputs` says how each becomes the model input), or a list of these
+(batched), and returns a :class:`Prediction`. ``scan`` slides the window over a whole frame and
+returns a :class:`ScanResult`. Pictures of the explanation are drawn by
+:mod:`insar_hf.inference.overlay`.
 
 Example
 -------
@@ -28,28 +22,25 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
+from tqdm.auto import tqdm
 
 from insar_hf.inference.attention import (
-    Box,
-    boxes_from_map,
-    boxes_to_map_coordinates,
-    merge_boxes,
+    cls_attention_maps,
+    combined_map,
     normalise_map,
+    upsample_map,
 )
-from insar_hf.schema import KIND_NAMES, POSITIVE_LABEL
+from insar_hf.inference.boxes import Box, boxes_from_map, boxes_to_map_coordinates, merge_boxes
+from insar_hf.inference.inputs import check_field, prepare_input, read_frame, render_phase
+from insar_hf.inference.overlay import draw_overlay
+from insar_hf.model.presets import build_image_processor, load_model
+from insar_hf.schema import POSITIVE_LABEL
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
-PRODUCT_SUFFIXES = (".tif", ".tiff", ".unw", ".diff", ".int", ".phs", ".geo", ".bin", ".r4")
-UNITS = ("rad", "m")
-#: Largest image we decode (pixels); a rendered interferogram is 224 x 224.
-MAX_IMAGE_PIXELS = 40_000_000
-_ACCEPTED_MODES = ("RGB", "RGBA", "P")
-
-__all__ = ["Detector", "Prediction", "ScanResult", "draw_overlay", "head_map_gallery"]
+__all__ = ["Detector", "Prediction", "ScanResult"]
 
 
 @dataclass
@@ -136,115 +127,6 @@ class ScanResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class _Input:
-    image: Any  # PIL RGB at model size
-    source: str
-    geotransform: Any = None
-    source_shape: tuple[int, int] | None = None
-
-
-def _check_field(field_values: Any, kind: str | None, units: str, wavelength_m: float | None):
-    """Validate a 2-D phase / displacement array and return phase in radians (float32)."""
-    arr = np.asarray(field_values)
-    if arr.ndim != 2:
-        raise ValueError(
-            f"array input must be 2-D (rows, cols) phase or displacement; got shape {arr.shape}. "
-            "Pass rendered RGB interferograms as PIL images or image files instead."
-        )
-    if arr.size == 0:
-        raise ValueError(f"array input is empty (shape {arr.shape})")
-    if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
-        raise ValueError(
-            f"array input must be real-valued phase or displacement; got dtype {arr.dtype}"
-        )
-    if kind not in KIND_NAMES:
-        raise ValueError(f"kind must be one of {KIND_NAMES} for array input; got {kind!r}")
-    if units not in UNITS:
-        raise ValueError(f"units must be one of {UNITS}; got {units!r}")
-    arr = arr.astype(np.float32)
-    if not np.isfinite(arr).any():
-        raise ValueError("array input has no finite value (all NaN / inf): nothing to classify")
-    if units == "m":
-        if wavelength_m is None or not wavelength_m > 0:
-            raise ValueError(
-                "units='m' needs the radar wavelength: pass wavelength_m > 0 "
-                "(e.g. 0.0555 for Sentinel-1 C band)"
-            )
-        from insar_hf.physics.los import phase_from_los_rad
-
-        arr = np.asarray(phase_from_los_rad(arr, wavelength_m), dtype=np.float32)
-    return arr
-
-
-def _render(phase_rad: np.ndarray, kind: str, size: int):
-    from insar_hf.render import render_interferogram
-
-    return render_interferogram(phase_rad, kind, size=size).convert("RGB")
-
-
-def _check_image(image: Any, source: str, size: int):
-    from PIL import Image
-
-    if image.mode not in _ACCEPTED_MODES:
-        deep = image.mode in ("I;16", "I;16B", "I;16L", "I", "F")
-        what = "a 16-bit image" if deep else "an image"
-        raise ValueError(
-            f"{source}: expected a rendered interferogram (8-bit RGB image); got {what} with "
-            f"mode {image.mode!r} ({len(image.getbands())} band(s)). Render the phase with "
-            "insar_hf.render.render_interferogram, or pass the 2-D phase array with its kind."
-        )
-    if image.width == 0 or image.height == 0:
-        raise ValueError(f"{source}: the image is empty ({image.width} x {image.height})")
-    return image.convert("RGB").resize((size, size), Image.Resampling.BILINEAR)
-
-
-def _open_image(path: Path, size: int):
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as img:
-            if img.width * img.height > MAX_IMAGE_PIXELS:
-                raise ValueError(
-                    f"{path.name}: image of {img.width} x {img.height} pixels is too large "
-                    f"(limit {MAX_IMAGE_PIXELS:,} pixels); crop it or use Detector.scan"
-                )
-            img.load()
-            return _check_image(img, path.name, size)
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError) as err:
-        raise ValueError(f"{path.name}: not a readable PNG/JPEG image ({err})") from err
-
-
-def read_frame(
-    path: str | os.PathLike, kind: str | None = None
-) -> tuple[np.ndarray, str, tuple | None]:
-    """Read a product with :func:`insar_hf.real.read_product`.
-
-    Returns ``(phase_rad (rows, cols) float32, kind, GDAL geotransform)``; ``kind`` defaults to
-    ``"wrapped"`` (every product can supply it).
-    """
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no such file: {path}")
-    if not path.is_dir() and path.suffix.lower() not in PRODUCT_SUFFIXES:
-        raise ValueError(
-            f"{path.name}: unsupported product type {path.suffix!r}; supported: "
-            f"{', '.join(PRODUCT_SUFFIXES)} or a product folder"
-        )
-    kind = "wrapped" if kind is None else kind
-    if kind not in KIND_NAMES:
-        raise ValueError(f"kind must be one of {KIND_NAMES}; got {kind!r}")
-    from insar_hf.products import read_product
-
-    product = read_product(path)
-    phase = np.asarray(product.field_rad(kind), dtype=np.float32)
-    if phase.ndim != 2 or phase.size == 0:
-        raise ValueError(f"{path.name}: expected a 2-D interferogram; got shape {phase.shape}")
-    if not np.isfinite(phase).any():
-        raise ValueError(f"{path.name}: the interferogram has no finite value (all no-data)")
-    return phase, kind, product.transform
-
-
 class Detector:
     """ViT earthquake detector with attention explanations.
 
@@ -260,8 +142,6 @@ class Detector:
     """
 
     def __init__(self, model: Any, image_processor: Any, *, device: str | None = None):
-        import torch
-
         if device is None:
             device = "cuda" if torch.cuda.is_available() else "cpu"
         if getattr(model.config, "_attn_implementation", "eager") != "eager":
@@ -293,8 +173,6 @@ class Detector:
         """
         from transformers import AutoImageProcessor
 
-        from insar_hf.model.presets import build_image_processor, load_model
-
         model = load_model(str(path_or_repo_id), attn_implementation="eager")
         try:
             processor = AutoImageProcessor.from_pretrained(str(path_or_repo_id))
@@ -302,45 +180,12 @@ class Detector:
             processor = build_image_processor()
         return cls(model, processor, device=device)
 
-    # ---------------------------------------------------------------- inputs
-    def _prepare(self, x: Any, kind: str | None, units: str, wavelength_m: float | None):
-        from PIL import Image
-
-        size = self.image_size
-        if isinstance(x, Image.Image):
-            return _Input(_check_image(x, "image", size), "image")
-        if isinstance(x, (str, os.PathLike)):
-            path = Path(x)
-            if not path.exists():
-                raise FileNotFoundError(f"no such file: {path}")
-            suffix = path.suffix.lower()
-            if suffix in IMAGE_SUFFIXES:
-                return _Input(_open_image(path, size), path.name)
-            if suffix in PRODUCT_SUFFIXES or path.is_dir():
-                phase, product_kind, geotransform = read_frame(path, kind)
-                return _Input(
-                    _render(phase, product_kind, size), path.name, geotransform, phase.shape
-                )
-            raise ValueError(
-                f"{path.name}: unsupported file type {suffix!r}; use an image "
-                f"({', '.join(IMAGE_SUFFIXES)}) or a product ({', '.join(PRODUCT_SUFFIXES)})"
-            )
-        if isinstance(x, np.ndarray) or hasattr(x, "__array__"):
-            phase = _check_field(x, kind, units, wavelength_m)
-            return _Input(_render(phase, kind, size), f"array {phase.shape}")
-        raise TypeError(
-            f"cannot predict on {type(x).__name__}: pass a PIL image, an image or product path, "
-            "or a 2-D array with kind"
-        )
-
     # ---------------------------------------------------------------- model
     def forward(self, images: Sequence[Any]):
         """Probabilities ``(B, C)`` and the attentions, ``L`` tensors ``(B, H, T, T)`` (CPU).
 
         ``images`` are RGB PIL images (the model input); no validation is done here.
         """
-        import torch
-
         inputs = self.image_processor(images=list(images), return_tensors="pt")
         pixel_values = inputs["pixel_values"].to(self.device)  # (B, 3, S, S)
         with torch.inference_mode():
@@ -353,8 +198,6 @@ class Detector:
 
     def combined_maps(self, attentions, method: str, head_fusion: str, layer: int | None):
         """Combined maps ``(B, S, S)`` in [0, 1] at the input size (see ``attention.combined_map``)."""
-        from insar_hf.inference.attention import combined_map, upsample_map
-
         grid = combined_map(attentions, method=method, head_fusion=head_fusion, layer=layer)
         return normalise_map(upsample_map(grid, self.image_size))  # (B, S, S)
 
@@ -385,7 +228,7 @@ class Detector:
             map; heads fused by ``"mean"``, ``"max"`` or ``"min"``.
         threshold
             Relative level of the combined map for boxes (see
-            :func:`insar_hf.inference.attention.boxes_from_map`).
+            :func:`insar_hf.inference.boxes.boxes_from_map`).
         batch_size
             Inputs per forward pass.
 
@@ -394,15 +237,18 @@ class Detector:
         Prediction or list[Prediction]
             A list when ``x`` is a list or tuple.
         """
-        from insar_hf.inference.attention import cls_attention_maps
-
         single = not isinstance(x, (list, tuple))
         items = [x] if single else list(x)
         if not items:
             raise ValueError("predict got an empty list of inputs")
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1; got {batch_size}")
-        prepared = [self._prepare(item, kind, units, wavelength_m) for item in items]
+        prepared = [
+            prepare_input(
+                item, kind=kind, units=units, wavelength_m=wavelength_m, size=self.image_size
+            )
+            for item in items
+        ]
         results: list[Prediction] = []
         for start in range(0, len(prepared), batch_size):
             chunk = prepared[start : start + batch_size]
@@ -464,7 +310,8 @@ class Detector:
         Parameters
         ----------
         product_or_array
-            A product path (see :data:`PRODUCT_SUFFIXES`) or a 2-D array with ``kind``.
+            A product path (see :func:`insar_hf.products.is_product_path`) or a 2-D array with
+            ``kind``.
         geotransform
             For array input: GDAL 6-tuple or ``affine.Affine`` of the frame (products carry
             their own).
@@ -475,14 +322,11 @@ class Detector:
         -------
         ScanResult
         """
-        import torch
-        from tqdm.auto import tqdm
-
         if isinstance(product_or_array, (str, os.PathLike)):
             phase, kind, product_gt = read_frame(product_or_array, kind)
             geotransform = product_gt if geotransform is None else geotransform
         else:
-            phase = _check_field(product_or_array, kind, units, wavelength_m)
+            phase = check_field(product_or_array, kind, units, wavelength_m)
         if window < 16:
             raise ValueError(f"window must be >= 16 pixels; got {window}")
         stride = window // 2 if stride is None else stride
@@ -508,7 +352,7 @@ class Detector:
             for r, c in chunk:
                 tile = phase[r : r + win_r, c : c + win_c]
                 images.append(
-                    _render(tile, kind, self.image_size) if np.isfinite(tile).any() else None
+                    render_phase(tile, kind, self.image_size) if np.isfinite(tile).any() else None
                 )
             valid = [i for i, im in enumerate(images) if im is not None]
             probs = torch.zeros(len(chunk))
@@ -548,64 +392,3 @@ class Detector:
             window=window,
             geotransform=geotransform,
         )
-
-
-def _colormap(values: np.ndarray, name: str = "inferno") -> np.ndarray:
-    """uint8 RGB ``(..., 3)`` of values in [0, 1] through a matplotlib colormap."""
-    from matplotlib import colormaps
-
-    rgba = colormaps[name](np.clip(values, 0.0, 1.0))  # (..., 4)
-    return (rgba[..., :3] * 255).astype(np.uint8)
-
-
-def draw_overlay(
-    image: Any,
-    heatmap: np.ndarray,
-    boxes: Sequence[Box],
-    *,
-    alpha: float = 0.45,
-    scale: int = 1,
-):
-    """Blend a [0, 1] heatmap (colormap ``inferno``) over an RGB image and draw the boxes.
-
-    ``heatmap`` is resampled to the image size if needed; boxes are in image pixels. ``scale``
-    enlarges the result (nearest-neighbour image, bilinear map) so that boxes and their scores
-    stay legible.
-    """
-    from PIL import Image, ImageDraw
-
-    if scale < 1:
-        raise ValueError(f"scale must be a positive integer; got {scale}")
-    base = image.convert("RGB")
-    size = (base.width * scale, base.height * scale)
-    base = base.resize(size, Image.Resampling.NEAREST)
-    heat = Image.fromarray(_colormap(np.asarray(heatmap, dtype=np.float32)))
-    if heat.size != size:
-        heat = heat.resize(size, Image.Resampling.BILINEAR)
-    out = Image.blend(base, heat, alpha)
-    draw = ImageDraw.Draw(out)
-    for rank, b in enumerate(boxes):
-        colour = (0, 255, 0) if rank == 0 else (0, 200, 255)
-        corners = [b.x_min * scale, b.y_min * scale, b.x_max * scale - 1, b.y_max * scale - 1]
-        draw.rectangle(corners, outline=colour, width=2)
-        draw.text((corners[0] + 3, corners[1] + 2), f"{b.score:.2f}", fill=colour)
-    return out
-
-
-def head_map_gallery(
-    head_maps: np.ndarray, *, layer: int = -1, size: int = 112
-) -> list[tuple[Any, str]]:
-    """Per-head maps of one layer as ``(PIL image, caption)`` pairs (each head normalised)."""
-    from PIL import Image
-
-    maps = np.asarray(head_maps)  # (L, H, g, g)
-    num_layers = maps.shape[0]
-    index = layer % num_layers
-    norm = normalise_map(maps[index])  # (H, g, g)
-    return [
-        (
-            Image.fromarray(_colormap(norm[h])).resize((size, size), Image.Resampling.NEAREST),
-            f"layer {index + 1}, head {h + 1}",
-        )
-        for h in range(norm.shape[0])
-    ]

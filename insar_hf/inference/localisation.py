@@ -8,8 +8,8 @@ Measured on the earthquake scenes (label 1) of a split, against the generator's
   ECCV; here without their 15-pixel tolerance): the fraction of scenes whose map maximum falls
   inside the mask;
 * **top-box IoU**: intersection over union of the highest-scoring box from
-  :func:`insar_hf.inference.attention.boxes_from_map` with the true box (0 when no box is found), its mean
-  and the fraction with IoU >= 0.5;
+  :func:`insar_hf.inference.boxes.boxes_from_map` with the true box (0 when no box is found), its
+  mean and the fraction with IoU >= 0.5;
 * **mass in mask**: the mean fraction of the (min-max normalised) map's total inside the mask.
 
 Three maps are scored in the same run, on the same scenes: attention rollout through all layers,
@@ -28,7 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from insar_hf.inference.attention import box_iou, boxes_from_map
+from insar_hf.inference.attention import normalise_map, upsample_map
+from insar_hf.inference.boxes import box_iou, boxes_from_map
+from insar_hf.inference.detector import Detector
+from insar_hf.model.presets import build_image_processor
 
 MAP_NAMES = ("rollout", "last_layer", "random")
 
@@ -55,7 +58,7 @@ def score_maps(
     bboxes
         Shape ``(N, 4)``, true boxes ``[x_min, y_min, x_max, y_max]`` (half-open pixels).
     threshold
-        Relative box threshold for :func:`insar_hf.inference.attention.boxes_from_map`.
+        Relative box threshold for :func:`insar_hf.inference.boxes.boxes_from_map`.
 
     Returns
     -------
@@ -63,8 +66,6 @@ def score_maps(
         ``pointing_game``, ``iou_top_box``, ``iou_at_0_5`` (fraction with IoU >= 0.5) and
         ``mass_in_mask``, each a mean over the N scenes.
     """
-    from insar_hf.inference.attention import normalise_map
-
     maps = np.asarray(maps, dtype=np.float32)
     masks = np.asarray(masks, dtype=bool)
     if maps.shape != masks.shape or maps.ndim != 3:
@@ -97,13 +98,11 @@ def score_maps(
 
 
 def _random_maps(n: int, grid: int, size: int, rng: np.random.Generator) -> np.ndarray:
-    from insar_hf.inference.attention import upsample_map
-
     return upsample_map(rng.random((n, grid, grid), dtype=np.float32), size)  # (n, S, S)
 
 
 def localisation_scores(
-    detector: Any,
+    detector: Detector,
     images: Sequence[Any],
     masks: Sequence[Any],
     bboxes: Sequence[Sequence[int]],
@@ -169,14 +168,11 @@ def localisation_scores(
 def localisation_metrics(context: Any, *, max_samples: int | None = 512) -> dict[str, Any]:
     """Extra-metrics hook of :func:`insar_hf.training.evaluation.evaluate_model`.
 
-    ``context`` is an :class:`insar_hf.training.evaluation.ExtraMetricsContext`; its dataset needs the
-    ``image``, ``label``, ``deformation_mask`` and ``deformation_bbox`` columns. Scores the first
+    ``context`` is an :class:`insar_hf.training.evaluation.ExtraMetricsContext`; its dataset needs
+    the ``image``, ``label``, ``deformation_mask`` and ``deformation_bbox`` columns. Scores the first
     ``max_samples`` earthquake scenes with a non-empty mask (``None``: all). Returns
     ``{"skipped": reason}`` when the split has no such scene or lacks the columns.
     """
-    from insar_hf.inference.detector import Detector
-    from insar_hf.model.presets import build_image_processor
-
     dataset = context.dataset
     columns = set(getattr(dataset, "column_names", None) or [])
     needed = {"image", "label", "deformation_mask", "deformation_bbox"}

@@ -26,10 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
+from insar_hf.physics.los import SENSORS, phase_from_los_rad, wrap_phase
 from insar_hf.products.interferogram import Interferogram, ProductError
 
 PRODUCT_TYPE = "binary"
 EXTENSIONS = (".unw", ".diff")
+SUFFIXES = (*EXTENSIONS, ".par")
+"""Suffixes that stand for this product (see :data:`insar_hf.products.read.PRODUCT_SUFFIXES`)."""
 REQUIRED_KEYS = ("ifg_length", "ifg_width", "corner_x", "corner_y", "x_spacing", "y_spacing")
 SPEED_OF_LIGHT_M_S = 299_792_458.0
 
@@ -38,12 +41,12 @@ def matches(path: Path) -> bool:
     """True for ``NAME.unw`` / ``NAME.diff`` / ``NAME.par`` with the ``.par`` present."""
     if path.is_dir():
         return any(product_key(p) for p in path.iterdir())
-    return path.suffix in (*EXTENSIONS, ".par") and path.with_suffix(".par").exists()
+    return path.suffix in SUFFIXES and path.with_suffix(".par").exists()
 
 
 def product_key(path: Path) -> Path | None:
     """``NAME.par`` stands for the product when a ``NAME.unw`` or ``NAME.diff`` exists."""
-    if path.suffix not in (*EXTENSIONS, ".par"):
+    if path.suffix not in SUFFIXES:
         return None
     par = path.with_suffix(".par")
     if par.exists() and any(path.with_suffix(e).exists() for e in EXTENSIONS):
@@ -123,8 +126,6 @@ def _dates(meta: dict, stem: str, par: Path) -> tuple[dt.date, dt.date]:
 
 def read_binary(path) -> Interferogram:
     """Read ``NAME.unw`` and / or ``NAME.diff`` with ``NAME.par`` (any of the three paths)."""
-    from insar_hf.physics.los import SENSORS, phase_from_los_rad, wrap_phase
-
     path = Path(path)
     if path.is_dir():
         keys = sorted({k for p in path.iterdir() if (k := product_key(p))})

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from insar_hf.physics.los import SENSORS, los_from_phase_m, wrap_phase
 from insar_hf.products.interferogram import (
     Interferogram,
     ProductError,
@@ -35,7 +36,10 @@ from insar_hf.products.interferogram import (
 )
 
 PRODUCT_TYPE = "hyp3"
-SUFFIXES = ("unw_phase", "wrapped_phase", "corr", "los_disp")
+SUFFIXES = (".tif",)
+"""Suffixes of this product's files (see :data:`insar_hf.products.read.PRODUCT_SUFFIXES`)."""
+RASTERS = ("unw_phase", "wrapped_phase", "corr", "los_disp")
+"""The ``<base>_<raster>.tif`` files of one product, in the order they are read."""
 FILE_RE = re.compile(
     r"^(?P<base>[A-Za-z0-9]+_(?P<d1>\d{8})T\d{6}_(?P<d2>\d{8})T\d{6}_.+?)_"
     r"(?P<suffix>unw_phase|wrapped_phase|corr|los_disp)\.tif$"
@@ -95,8 +99,6 @@ def read_hyp3(path) -> Interferogram:
         In insar_hf's sign convention (module docstring); ``frame_id`` is the product base name,
         ``coherence`` from ``_corr.tif``; dates from the name, checked against the ``.txt``.
     """
-    from insar_hf.physics.los import SENSORS, los_from_phase_m, wrap_phase
-
     path = Path(path)
     folder = path if path.is_dir() else path.parent
     if path.is_file():
@@ -136,7 +138,7 @@ def read_hyp3(path) -> Interferogram:
     else:
         notes.append(f"no metadata file {txt.name}: dates from the name, Sentinel-1 wavelength")
     arrays, grid, first = {}, None, None
-    for suffix in SUFFIXES:
+    for suffix in RASTERS:
         file = folder / f"{base}_{suffix}.tif"
         if not file.exists():
             continue

@@ -1,4 +1,4 @@
-"""The normalised interferogram that every product reader returns, and the reader dispatch.
+"""The normalised interferogram that every product reader returns, its errors and raster helpers.
 
 Sign conventions (see ``docs/real.md`` for the sources)
 -------------------------------------------------------
@@ -14,20 +14,22 @@ Inside insar_hf everything follows ``docs/ARCHITECTURE.md``:
 * ``los_enu``: unit vector from the ground **to** the satellite, ``(east, north, up)`` arrays.
 * No data is NaN in every float array; ``nodata_mask`` is True where no phase is available.
 
-Each reader lives in its own module (:mod:`~insar_hf.products.licsar`, :mod:`~insar_hf.products.hyp3`,
-:mod:`~insar_hf.products.binary`); :func:`read_product` picks one from the path's naming and
-:func:`find_products` walks a directory tree.
+Each reader lives in its own module (:mod:`~insar_hf.products.licsar`,
+:mod:`~insar_hf.products.hyp3`, :mod:`~insar_hf.products.binary`) and builds an
+:class:`Interferogram` with :func:`read_raster` and :func:`check_same_grid`;
+:mod:`~insar_hf.products.read` picks a reader from the path's naming and walks directory trees.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from insar_hf.physics.los import wrap_phase
 
 EARTH_RADIUS_M = 6_371_008.8
 """Mean Earth radius (IUGG), used to express degree spacings of geographic grids in metres."""
@@ -143,8 +145,6 @@ class Interferogram:
 
     def field_rad(self, kind: str) -> np.ndarray:
         """Phase of ``kind`` (``"wrapped"`` wraps the unwrapped phase when no wrapped file exists)."""
-        from insar_hf.physics.los import wrap_phase
-
         if kind == "wrapped":
             if self.wrapped_rad is not None:
                 return self.wrapped_rad
@@ -274,61 +274,3 @@ def check_same_grid(reference: tuple, other: tuple, *, path, reference_path) -> 
             f"{path}: grid {tuple(shape)} {tuple(transform)} differs from {reference_path} "
             f"{tuple(ref_shape)} {tuple(ref_transform)}; all files of one product must share a grid"
         )
-
-
-def detect_type(path) -> str | None:
-    """The product type a file or directory looks like, or None."""
-    from insar_hf.products import binary, hyp3, licsar
-
-    path = Path(path)
-    for module in (licsar, hyp3, binary):
-        if module.matches(path):
-            return module.PRODUCT_TYPE
-    return None
-
-
-def read_product(path, *, product_type: str | None = None) -> Interferogram:
-    """Read any supported product (file of it, or its folder) into an :class:`Interferogram`.
-
-    Parameters
-    ----------
-    path : path-like
-        A LiCSAR pair folder or one of its ``*.geo.{unw,diff_pha}.tif``; a HyP3 product folder or
-        one of its ``*_unw_phase.tif`` / ``*_wrapped_phase.tif`` / ``*_los_disp.tif``; a binary
-        ``NAME.unw`` / ``NAME.diff`` / ``NAME.par``.
-    product_type : {"licsar", "hyp3", "binary"}, optional
-        Skip the detection from the name.
-    """
-    from insar_hf.products import binary, hyp3, licsar
-
-    path = Path(path)
-    if not path.exists():
-        raise ProductError(f"{path}: no such file or directory")
-    readers = {"licsar": licsar.read_licsar, "hyp3": hyp3.read_hyp3, "binary": binary.read_binary}
-    kind = product_type or detect_type(path)
-    if kind not in readers:
-        raise ProductError(
-            f"{path}: not a recognised product; expected a LiCSAR pair "
-            "(YYYYMMDD_YYYYMMDD.geo.unw.tif / .geo.diff_pha.tif), a HyP3 InSAR product "
-            "(*_unw_phase.tif, *_wrapped_phase.tif) or NAME.unw / NAME.diff with NAME.par"
-        )
-    return readers[kind](path)
-
-
-def find_products(root) -> list[Path]:
-    """One path per product under ``root`` (sorted), for :func:`read_product`."""
-    from insar_hf.products import binary, hyp3, licsar
-
-    root = Path(root)
-    if not root.is_dir():
-        raise ProductError(f"{root}: not a directory of products")
-    found: set[Path] = set()
-    for folder, _, files in os.walk(root):
-        for name in files:
-            path = Path(folder) / name
-            for module in (licsar, hyp3, binary):
-                key = module.product_key(path)
-                if key is not None:
-                    found.add(key)
-                    break
-    return sorted(found)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from insar_hf.physics.los import SENSORS, los_from_phase_m, wrap_phase
 from insar_hf.products.interferogram import (
     Interferogram,
     ProductError,
@@ -37,6 +38,8 @@ from insar_hf.products.interferogram import (
 )
 
 PRODUCT_TYPE = "licsar"
+SUFFIXES = (".tif",)
+"""Suffixes of this product's phase files (see :data:`insar_hf.products.read.PRODUCT_SUFFIXES`)."""
 PAIR_RE = re.compile(r"^(\d{8})_(\d{8})$")
 FILE_RE = re.compile(r"^(\d{8})_(\d{8})\.geo\.(unw|diff_pha|cc)\.tif$")
 FRAME_RE = re.compile(r"^\d{3}[AD]_\d{5}_\d{6}$")
@@ -114,8 +117,6 @@ def read_licsar(path) -> Interferogram:
         module docstring), ``coherence`` in ``[0, 1]``, ``los_enu`` when the frame metadata is
         found, frame id from the enclosing ``NNN[AD]_NNNNN_NNNNNN`` folder.
     """
-    from insar_hf.physics.los import SENSORS, los_from_phase_m, wrap_phase
-
     path = Path(path)
     folder = path if path.is_dir() else path.parent
     pairs = _phase_files(folder)

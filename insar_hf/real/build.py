@@ -2,15 +2,10 @@
 
 Steps: read the catalogue; find and read every product (unreadable ones are skipped and
 recorded); label each product (:mod:`~insar_hf.real.labelling`); cut tiles
-(:mod:`~insar_hf.real.tiles`); group tiles so that **no event reaches two splits** (a product's
-group is the union of its qualifying events, merged across products that share one; an
-event-free pair is its own group); assign whole groups to train / validation / test; write the
-shards, card and ``build_report.json`` into a temporary folder that is renamed into place only
-when everything succeeded.
-
-Columns are those of the synthetic set (:func:`insar_hf.dataset.generate.dataset_features` with
-``synth.METADATA_FIELDS``; values that do not apply to real data are NaN, -1, False or ``""``)
-followed by the real-data fields of :data:`REAL_FIELDS`.
+(:mod:`~insar_hf.real.tiles`); group tiles so that **no event reaches two splits**
+(:mod:`~insar_hf.real.splits`); turn tiles into rows (:mod:`~insar_hf.real.rows`); write the
+shards (:func:`insar_hf.dataset.shards.write_split`), card and ``build_report.json`` into a
+temporary folder that is renamed into place only when everything succeeded.
 """
 
 from __future__ import annotations
@@ -27,204 +22,24 @@ from typing import Any
 
 import numpy as np
 
-from insar_hf.products.interferogram import ProductError, find_products, read_product
+from insar_hf.dataset.card import card_data, field_table
+from insar_hf.dataset.shards import write_split
+from insar_hf.dataset.stats import split_byte_sizes
+from insar_hf.products.interferogram import ProductError
+from insar_hf.products.read import find_products, read_product
 from insar_hf.real.catalog import CatalogError, read_catalog
 from insar_hf.real.labelling import LabelRules, label_product
-from insar_hf.real.tiles import Tile, TileConfig, make_tiles
-from insar_hf.schema import KIND_NAMES, SPLITS, metadata_columns, missing_value, typed_metadata
+from insar_hf.real.rows import metadata_fields, real_features, tile_row
+from insar_hf.real.splits import Groups, assign_splits, balance_labels
+from insar_hf.real.tiles import TileConfig, make_tiles
+from insar_hf.version import __version__
 
 REPORT_FILE = "build_report.json"
 PRETTY_NAME = "insar_hf real earthquake interferograms"
-REAL_FIELDS: dict[str, str] = {
-    "product_type": "string",
-    "product": "string",
-    "frame_id": "string",
-    "date1": "string",
-    "date2": "string",
-    "crs": "string",
-    "x_min": "float32",
-    "y_min": "float32",
-    "x_max": "float32",
-    "y_max": "float32",
-    "event_id": "string",
-    "event_mag": "float32",
-    "event_mag_type": "string",
-    "event_depth_km": "float32",
-    "distance_to_epicentre_km": "float32",
-    "nodata_fraction": "float32",
-    "group": "string",
-}
-"""Real-data metadata columns (dates ISO ``YYYY-MM-DD``; bounds in the product's CRS)."""
-
-
-def metadata_fields() -> dict[str, str]:
-    """Synthetic metadata fields (minus names that are dataset columns) + :data:`REAL_FIELDS`."""
-    fields = metadata_columns()
-    for name, dtype in REAL_FIELDS.items():
-        fields.setdefault(name, dtype)
-    return fields
-
-
-def real_features(with_raw: bool = False):
-    """``datasets.Features`` of the real-event set."""
-    from insar_hf.dataset.generate import dataset_features
-
-    return dataset_features(with_raw, metadata_fields=metadata_fields())
-
-
-class _Groups:
-    """Union-find over group keys (event ids / pair keys)."""
-
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, key: str) -> str:
-        self.parent.setdefault(key, key)
-        while self.parent[key] != key:
-            self.parent[key] = self.parent[self.parent[key]]
-            key = self.parent[key]
-        return key
-
-    def union(self, keys: list[str]) -> str:
-        roots = sorted({self.find(k) for k in keys})
-        for root in roots[1:]:
-            self.parent[root] = roots[0]
-        return roots[0]
-
-
-def assign_splits(groups: list[str], fractions, rng: np.random.Generator) -> dict[str, str]:
-    """Map each group to a split, shuffled, in proportions ``fractions`` (train, val, test).
-
-    With at least three groups every split gets one (test first, then validation).
-    """
-    groups = sorted(groups)
-    order = [groups[i] for i in rng.permutation(len(groups))]
-    n = len(order)
-    counts = [int(math.floor(f * n)) for f in fractions]
-    counts[0] = n - counts[1] - counts[2]
-    if n >= 3:
-        for i in (2, 1):
-            if counts[i] == 0:
-                counts[i] = 1
-                counts[0] -= 1
-    out, start = {}, 0
-    for split, count in zip(SPLITS, counts):
-        for group in order[start : start + count]:
-            out[group] = split
-        start += count
-    return out
-
-
-def tile_row(
-    tile: Tile, ifg, split: str, index: int, group: str, with_raw: bool, fields: dict
-) -> dict:
-    """One dataset row from a tile (image rendered by ``render.render_interferogram``)."""
-    from PIL import Image
-
-    from insar_hf.dataset.generate import _png
-    from insar_hf.physics.los import SENSORS
-    from insar_hf.render import render_interferogram
-
-    size = tile.field_rad.shape[0]
-    row: dict[str, Any] = {
-        "image": _png(render_interferogram(tile.field_rad, tile.kind, size=size)),
-        "label": int(tile.label),
-        "kind": KIND_NAMES.index(tile.kind),
-        "deformation_bbox": [0, 0, 0, 0],
-        "deformation_mask": _png(Image.fromarray(np.zeros((size, size), dtype=np.uint8), mode="L")),
-    }
-    sensor = min(SENSORS.values(), key=lambda s: abs(s.wavelength_m - ifg.wavelength_m))
-    r0, r1, c0, c1 = tile.window
-    mag_type = tile.mag_type.lower()
-    known = {
-        "deformation_source": "earthquake" if tile.label else "none",
-        "hard_negative": False,
-        "split": split,
-        "index": index,
-        "sensor": sensor.name if abs(sensor.wavelength_m - ifg.wavelength_m) < 1e-3 else "",
-        "band": sensor.band if abs(sensor.wavelength_m - ifg.wavelength_m) < 1e-3 else "",
-        "wavelength_m": ifg.wavelength_m,
-        "pixel_m": tile.pixel_m,
-        "mw": tile.mag if mag_type.startswith("mw") else math.nan,
-        "centroid_depth_m": math.nan,
-        "epicentre_row_px": (tile.event_row - r0) / (r1 - r0) * size if tile.event_id else math.nan,
-        "epicentre_col_px": (tile.event_col - c0) / (c1 - c0) * size if tile.event_id else math.nan,
-        "product_type": ifg.product_type,
-        "product": ifg.name,
-        "frame_id": ifg.frame_id,
-        "date1": ifg.date1.isoformat(),
-        "date2": ifg.date2.isoformat(),
-        "crs": _crs_name(ifg.crs),
-        "x_min": tile.bounds[0],
-        "y_min": tile.bounds[1],
-        "x_max": tile.bounds[2],
-        "y_max": tile.bounds[3],
-        "event_id": tile.event_id,
-        "event_mag": tile.mag,
-        "event_mag_type": tile.mag_type,
-        "event_depth_km": tile.depth_km,
-        "distance_to_epicentre_km": tile.distance_km,
-        "nodata_fraction": tile.nodata_fraction,
-        "group": group,
-    }
-    values = {name: known.get(name, missing_value(dtype)) for name, dtype in fields.items()}
-    row |= typed_metadata(values, fields)
-    if with_raw:
-        row["wrapped_rad"] = tile.wrapped_rad.astype(np.float16)
-        unw = (
-            tile.unwrapped_rad if tile.unwrapped_rad is not None else np.full((size, size), np.nan)
-        )
-        row["unwrapped_rad"] = unw.astype(np.float16)
-    return row
-
-
-def _balance(rows: list[dict], rng: np.random.Generator) -> int:
-    """Drop random rows of the majority label in place (re-indexing); returns how many."""
-    labels = np.array([r["label"] for r in rows])
-    counts = np.bincount(labels, minlength=2)
-    if counts.min() == 0:
-        return 0
-    majority = int(np.argmax(counts))
-    candidates = np.flatnonzero(labels == majority)
-    drop = set(
-        rng.choice(candidates, size=int(counts.max() - counts.min()), replace=False).tolist()
-    )
-    kept = [r for i, r in enumerate(rows) if i not in drop]
-    for index, row in enumerate(kept):
-        if "index" in row:
-            row["index"] = index
-    rows[:] = kept
-    return len(drop)
-
-
-def _crs_name(crs: str | None) -> str:
-    if crs is None:
-        return ""
-    from rasterio.crs import CRS
-
-    parsed = CRS.from_user_input(crs)
-    epsg = parsed.to_epsg()
-    return f"EPSG:{epsg}" if epsg else parsed.to_wkt()
-
-
-def _write_split(data_dir: Path, split: str, rows: list[dict], features, shard_size: int) -> None:
-    import pyarrow.parquet as pq
-
-    from insar_hf.dataset.generate import ROW_GROUP_SIZE, rows_to_table
-
-    n = max(1, math.ceil(len(rows) / shard_size))
-    for i in range(n):
-        table = rows_to_table(rows[i * shard_size : (i + 1) * shard_size], features)
-        pq.write_table(
-            table, data_dir / f"{split}-{i:05d}-of-{n:05d}.parquet", row_group_size=ROW_GROUP_SIZE
-        )
 
 
 def _card(out: Path, features, params: dict, report: dict) -> None:
     from huggingface_hub import DatasetCard
-
-    from insar_hf.dataset.card import _field_table, card_data
-    from insar_hf.dataset.generate import split_byte_sizes
 
     data = card_data(params, features, split_byte_sizes(out))
     data.pretty_name = PRETTY_NAME
@@ -279,7 +94,7 @@ event appears in two splits.
 
 ## Columns
 
-{_field_table(features)}
+{field_table(features)}
 
 ## Sign convention
 
@@ -323,8 +138,6 @@ def build_real_dataset(
     ``balance_train`` undersamples the majority class of the train split (seeded) so that
     fine-tuning sees both classes equally often; validation and test keep their natural mix.
     """
-    from insar_hf.version import __version__
-
     rules = LabelRules() if rules is None else rules
     tiles = TileConfig() if tiles is None else tiles
     if (
@@ -354,7 +167,7 @@ def build_real_dataset(
         "ambiguous": [],
         "skipped_windows": [],
     }
-    groups = _Groups()
+    groups = Groups()
     labelled = []
     for path in paths:
         try:
@@ -426,7 +239,9 @@ def build_real_dataset(
         split = split_of[root]
         rows[split].append(tile_row(tile, ifg, split, len(rows[split]), root, with_raw, fields))
     if balance_train:
-        report["balance_train_dropped"] = _balance(rows["train"], np.random.default_rng([seed, 1]))
+        report["balance_train_dropped"] = balance_labels(
+            rows["train"], np.random.default_rng([seed, 1])
+        )
     report["tiles"] = {
         s: {
             "total": len(r),
@@ -459,7 +274,7 @@ def build_real_dataset(
         (tmp / "data").mkdir(parents=True)
         for split, split_rows in rows.items():
             if split_rows:
-                _write_split(tmp / "data", split, split_rows, features, shard_size)
+                write_split(tmp / "data", split, split_rows, features, shard_size)
         _card(tmp, features, params, report)
         (tmp / REPORT_FILE).write_text(json.dumps(report, indent=2, default=str))
         if out_dir.exists():

@@ -1,22 +1,27 @@
 """Honest evaluation on real events: zero-shot vs fine-tuned, and the model card's "real events".
 
 ``compare_on_real(synthetic_dir, finetuned_dir, dataset)`` scores both checkpoints on the **same**
-real test split (:func:`insar_hf.training.evaluation.evaluate_model`, so the numbers are computed exactly
-like the synthetic ones), writes ``real_events.json`` with both, and adds a "real events" entry to
-each checkpoint's ``model-index`` beside the existing (synthetic) one: ``real events
-(zero-shot)`` on the synthetic checkpoint and ``real events (fine-tuned)`` on the fine-tuned one.
+real test split (:func:`insar_hf.training.evaluation.evaluate_model`, so the numbers are computed
+exactly like the synthetic ones) and writes ``real_events.json``
+(:data:`insar_hf.training.card.REAL_EVENTS_FILE`): the fine-tuned folder's holds both scores, the
+synthetic folder's its zero-shot score. Each card is then rendered again from the files beside
+it, so that its ``model-index`` holds a "real events" entry beside the existing (synthetic) one:
+``real events (zero-shot)`` on the synthetic checkpoint and ``real events (fine-tuned)`` on the
+fine-tuned one.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-REAL_EVENTS_FILE = "real_events.json"
+from insar_hf.model.presets import load_model
+from insar_hf.training.card import REAL_EVENTS_FILE, dataset_id_of, write_model_card
+from insar_hf.training.evaluation import evaluate_model
+
 REAL_EVENTS_DIR = "real_events"
-REAL_EVENTS_NAME = "real events"
+"""Sub-folder of a checkpoint for the metrics and figures of each real split scored."""
 
 
 def evaluate_on_real(model_dir, dataset, *, split: str = "test", batch_size: int = 32) -> dict:
@@ -25,9 +30,6 @@ def evaluate_on_real(model_dir, dataset, *, split: str = "test", batch_size: int
     Figures and ``metrics.json`` go to ``model_dir/real_events/<split>/``.
     """
     from datasets import load_dataset
-
-    from insar_hf.model.presets import load_model
-    from insar_hf.training.evaluation import evaluate_model
 
     splits = load_dataset(str(dataset))
     if split not in splits:
@@ -43,52 +45,25 @@ def evaluate_on_real(model_dir, dataset, *, split: str = "test", batch_size: int
     )
 
 
-def add_real_events_entry(model_dir, metrics: dict, *, setting: str, dataset_id: str) -> Path:
-    """Add ``real events (<setting>)`` results to ``model_dir/README.md``'s ``model-index``.
+def write_real_events(model_dir, real_events: dict[str, Any]) -> Path:
+    """Write ``real_events`` as ``model_dir/real_events.json``; returns its path."""
+    path = Path(model_dir) / REAL_EVENTS_FILE
+    path.write_text(json.dumps(real_events, indent=2) + "\n")
+    return path
 
-    Entries of the same name are replaced; all other entries (the synthetic test) are kept.
-    A "Real events" section with the numbers is appended to the text (replacing an older one).
+
+def update_model_card(model_dir) -> Path:
+    """Render ``model_dir/README.md`` again so that it shows the ``real_events.json`` beside it.
+
+    The card keeps its name (the ``model-index`` name of the card it replaces); everything else
+    comes from the files in ``model_dir`` (:func:`insar_hf.training.card.write_model_card`).
     """
     from huggingface_hub import ModelCard
-
-    from insar_hf.training.card import CARD_METRIC_NAMES, eval_results_for
-    from insar_hf.training.evaluation import SCALAR_KEYS
 
     path = Path(model_dir) / "README.md"
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no model card; train or evaluate the model first")
-    card = ModelCard.load(path)
-    name = f"{REAL_EVENTS_NAME} ({setting})"
-    split = metrics.get("split") or "test"
-    # The Hub groups model-index results by dataset type and split, not by name: an entry of the
-    # same dataset and split (training's own test score of a fine-tuned model) is replaced.
-    kept = [
-        r
-        for r in (card.data.eval_results or [])
-        if r.dataset_name != name and (r.dataset_type, r.dataset_split) != (dataset_id, split)
-    ]
-    overall = metrics["overall"]
-    added = eval_results_for(overall, dataset_id=dataset_id, dataset_name=name, split=split)
-    card.data.eval_results = kept + added
-    if not card.data.model_name:
-        card.data.model_name = Path(model_dir).resolve().name
-    marker = f"## Real events ({setting})"
-    text = card.text.split(f"\n{marker}\n")[0].rstrip()
-    rows = "\n".join(
-        f"| {CARD_METRIC_NAMES[k]} | {overall[k]:.4f} |"
-        for k in SCALAR_KEYS
-        if overall.get(k) is not None
-    )
-    text += (
-        f"\n\n{marker}\n\nScored {setting} on the `{metrics.get('split') or 'test'}` split of the "
-        f"real-event dataset `{dataset_id}` (built with `insar-hf build-real`, splits grouped "
-        f"by event; {overall.get('n', '?')} tiles).\n\n| metric | value |\n|---|---|\n{rows}\n"
-    )
-    content = f"---\n{card.data.to_yaml()}\n---\n{text}"
-    tmp = path.with_name(f".README.md.{os.getpid()}.tmp")
-    ModelCard(content).save(tmp)
-    os.replace(tmp, path)
-    return path
+    return write_model_card(model_dir, model_name=ModelCard.load(path).data.model_name)
 
 
 def compare_on_real(
@@ -102,22 +77,20 @@ def compare_on_real(
 ) -> dict[str, Any]:
     """Zero-shot (synthetic checkpoint) and fine-tuned scores on the same real split.
 
-    Writes ``finetuned_dir/real_events.json``; with ``update_cards`` adds the "real events"
-    entries to both model cards (where a card exists).
+    Writes ``finetuned_dir/real_events.json`` (both scores, returned); with ``update_cards`` also
+    ``synthetic_dir/real_events.json`` (the zero-shot score) and renders both model cards again
+    with their "real events" entry (where a card exists).
     """
-    dataset_id = Path(str(dataset)).name if Path(str(dataset)).exists() else str(dataset)
     results = {}
-    for setting, folder in (("zero-shot", synthetic_dir), ("fine-tuned", finetuned_dir)):
+    for setting, folder in (("zero_shot", synthetic_dir), ("fine_tuned", finetuned_dir)):
         metrics = evaluate_on_real(folder, dataset, split=split, batch_size=batch_size)
         results[setting] = {"model": str(folder), **metrics}
-        if update_cards and (Path(folder) / "README.md").is_file():
-            add_real_events_entry(folder, metrics, setting=setting, dataset_id=dataset_id)
-    summary = {
-        "dataset": str(dataset),
-        "split": split,
-        "zero_shot": results["zero-shot"],
-        "fine_tuned": results["fine-tuned"],
-    }
-    out = Path(finetuned_dir) / REAL_EVENTS_FILE
-    out.write_text(json.dumps(summary, indent=2) + "\n")
+    head = {"dataset": str(dataset), "dataset_id": dataset_id_of(dataset), "split": split}
+    summary = {**head, **results}
+    write_real_events(finetuned_dir, summary)
+    if update_cards:
+        write_real_events(synthetic_dir, {**head, "zero_shot": results["zero_shot"]})
+        for folder in (synthetic_dir, finetuned_dir):
+            if (Path(folder) / "README.md").is_file():
+                update_model_card(folder)
     return summary

@@ -25,6 +25,7 @@ import numpy as np
 
 from insar_hf.products.interferogram import Interferogram
 from insar_hf.real.labelling import EventHit, ProductLabel
+from insar_hf.render import resample_field
 
 TILE_KINDS = ("wrapped", "unwrapped", "both")
 
@@ -134,8 +135,6 @@ def cut_tile(
 
     Returns ``(wrapped, unwrapped or None, nodata_fraction, bounds, window)``.
     """
-    from insar_hf.render import resample_field
-
     r0, r1, c0, c1 = window(ifg, row, col, config)
     full = ifg.field_rad("wrapped") if wrapped_full is None else wrapped_full
     wrapped = resample_field(crop(full, r0, r1, c0, c1), "wrapped", size=config.size)

@@ -1,10 +1,10 @@
 """The example interferograms bundled with the Space (``space/examples/``).
 
-Drawn from the synthetic generator (:func:`insar_hf.simulate.scene.sample_scene`) with seed sequences
-``SeedSequence(seed, spawn_key=(EXAMPLE_STREAM, i))``: the dataset splits use spawn keys 0-2, so
-an example never coincides with a training, validation or test scene of any seed and rendered with
-:func:`insar_hf.render.render_interferogram`: for each of the first ``per_label`` scenes with and
-without an earthquake, its wrapped **and** unwrapped phase. ``examples.json`` records each file's
+Drawn from the synthetic generator (:func:`insar_hf.simulate.scene.sample_scene`) with seed
+sequences ``SeedSequence(seed, spawn_key=(EXAMPLE_STREAM, i))`` (the dataset splits use spawn
+keys 0-2, so an example never coincides with a training, validation or test scene of any seed)
+and rendered with :func:`insar_hf.render.render_interferogram`: for each of the first
+``per_label`` scenes with and without an earthquake, its wrapped **and** unwrapped phase. ``examples.json`` records each file's
 label, kind, true deformation box and magnitude.
 
 Regenerate with::
@@ -19,7 +19,11 @@ import math
 import sys
 from pathlib import Path
 
+import numpy as np
+
+from insar_hf.render import render_interferogram
 from insar_hf.schema import EXAMPLE_STREAM, LABEL_NAMES
+from insar_hf.simulate.scene import sample_scene
 
 
 def write_examples(
@@ -52,11 +56,6 @@ def write_examples(
     list[Path]
         The PNG files, positives first.
     """
-    import numpy as np
-
-    from insar_hf.render import render_interferogram
-    from insar_hf.simulate.scene import sample_scene
-
     if per_label < 1:
         raise ValueError(f"per_label must be >= 1; got {per_label}")
     folder = Path(folder)

@@ -29,7 +29,8 @@ import math
 
 import numpy as np
 
-from insar_hf.simulate.atmosphere import _check_positive, _check_rng, power_law_field
+from insar_hf.simulate.checks import check_positive, check_rng
+from insar_hf.simulate.spectral import power_law_field
 
 __all__ = [
     "DEFAULT_COHERENCE_BETA",
@@ -87,8 +88,8 @@ def coherence_map(
     """Smooth, spatially varying coherence with a given scene mean.
 
     ``coherence = 1 / (1 + exp(-(a + spread * f)))`` where ``f`` is a unit power-law field
-    (:func:`insar_hf.simulate.atmosphere.power_law_field`) and the offset ``a`` is found by Newton's
-    method so that the scene mean equals ``mean_coherence`` (to 1e-5).
+    (:func:`insar_hf.simulate.spectral.power_law_field`) and the offset ``a`` is found by
+    Newton's method so that the scene mean equals ``mean_coherence`` (to 1e-5).
 
     Parameters
     ----------
@@ -107,9 +108,10 @@ def coherence_map(
     beta : float, default 3.0
         Spectral slope of the underlying field; larger is smoother.
     oversample : float, default 1.0
-        See :func:`insar_hf.simulate.atmosphere.power_law_field`; a periodic coherence map is harmless.
+        See :func:`insar_hf.simulate.spectral.power_law_field`; a periodic coherence map is
+        harmless.
     cutoff_cyc_per_px : float or None, default 0.25
-        See :func:`insar_hf.simulate.atmosphere.power_law_field`; None keeps all wavenumbers.
+        See :func:`insar_hf.simulate.spectral.power_law_field`; None keeps all wavenumbers.
 
     Returns
     -------
@@ -187,10 +189,10 @@ def decorrelation_noise_rad(coherence, *, looks: float, rng: np.random.Generator
         (uniform where coherence is 0).
     """
     coh = _check_coherence(coherence).astype(np.float32, copy=False)
-    looks = _check_positive("looks", looks)
+    looks = check_positive("looks", looks)
     if looks < 1.0:
         raise ValueError(f"looks must be >= 1, got {looks!r}")
-    _check_rng(rng)
+    check_rng(rng)
     u = rng.random((2, *coh.shape), dtype=np.float32)  # 2 * (rows, cols) in [0, 1)
     ratio = u[0]
     np.subtract(np.float32(1.0), ratio, out=ratio)  # U in (0, 1]
@@ -277,7 +279,7 @@ def cramer_rao_phase_std_rad(coherence, *, looks: float) -> np.ndarray:
         Shape of ``coherence``, float64, radians.
     """
     coh = _check_coherence(np.atleast_1d(coherence)).astype(np.float64)
-    looks = _check_positive("looks", looks)
+    looks = check_positive("looks", looks)
     with np.errstate(divide="ignore"):
         return np.sqrt((1.0 - coh**2) / (2.0 * looks * coh**2)).reshape(np.shape(coherence))
 
@@ -311,7 +313,7 @@ def phase_pdf(phase_rad, *, coherence: float, looks: int) -> np.ndarray:
     g = float(coherence)
     if not 0.0 <= g < 1.0:
         raise ValueError(f"coherence must lie in [0, 1) for the phase density, got {coherence!r}")
-    looks = _check_positive("looks", looks)
+    looks = check_positive("looks", looks)
     if looks < 1.0:
         raise ValueError(f"looks must be >= 1, got {looks!r}")
     b = g * np.cos(np.asarray(phase_rad, dtype=np.float64))

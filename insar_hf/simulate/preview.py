@@ -6,6 +6,10 @@ positive unwrapped, negative unwrapped, ...), everything else from :class:`Scene
 unwrapped phase (median removed) with a diverging one, no data in grey; the ground-truth box is
 drawn in lime and the epicentre (surface projection of the rupture centroid) as a ``+``.  With
 ``model_input=True`` the panels show the canonical image of :mod:`insar_hf.render` instead.
+
+Layout: ``min(columns, n)`` panels per row, ``ceil(n / columns)`` rows, filled row by row; each
+panel takes :data:`PANEL_SIZE_IN` inches, so a PNG written at ``dpi`` is ``columns * 3.2 *
+dpi`` pixels wide and ``rows * 3.9 * dpi`` high.  Cells after the last panel are blank.
 """
 
 from __future__ import annotations
@@ -16,9 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from insar_hf.render import render_array
-from insar_hf.simulate.scene import Scene, SceneConfig, sample_scene, scene_seed_sequence
+from insar_hf.simulate.config import SceneConfig
+from insar_hf.simulate.scene import Scene, sample_scene
+from insar_hf.simulate.seeds import scene_seed_sequence
 
 _CELLS = ((1, "wrapped"), (0, "wrapped"), (1, "unwrapped"), (0, "unwrapped"))
+
+PANEL_SIZE_IN = (3.2, 3.9)
+"""Width and height of one panel, inches (the height leaves room for a three-line caption)."""
 
 
 def preview_scenes(n: int = 16, seed: int = 0, config: SceneConfig | None = None) -> list[Scene]:
@@ -67,7 +76,9 @@ def preview_figure(
     scenes = preview_scenes(n, seed, config)
     columns = min(columns, n)
     rows = math.ceil(n / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.9 * rows), squeeze=False)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(PANEL_SIZE_IN[0] * columns, PANEL_SIZE_IN[1] * rows), squeeze=False
+    )
     for ax in axes.flat[n:]:
         ax.axis("off")
     for ax, scene in zip(axes.flat, scenes):

@@ -1,18 +1,25 @@
 """The model card (``README.md``) of a trained detector, with huggingface_hub's card API.
 
-:func:`build_model_card` turns ``metrics.json`` (see :mod:`insar_hf.training.evaluation`) and the training
-configuration into a ``ModelCard`` whose ``model-index`` holds the test metrics as
-``EvalResult`` entries, and whose text states the data, the hyperparameters, the intended use
-and the limitations. :func:`write_model_card` writes it into a checkpoint folder.
+:func:`build_model_card` turns ``metrics.json`` (see :mod:`insar_hf.training.evaluation`), the
+training configuration and, where present, ``real_events.json`` (:data:`REAL_EVENTS_FILE`, the
+scores on real events written by ``insar-hf evaluate-real``) into a ``ModelCard`` whose
+``model-index`` holds the test metrics as ``EvalResult`` entries, and whose text states the data,
+the hyperparameters, the intended use and the limitations. :func:`write_model_card` writes it
+into a checkpoint folder from the files in that folder: the card is always rendered from them,
+never read back. :func:`push_model` uploads a model folder to the Hub.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from insar_hf.hub import push_folder
+from insar_hf.inference.localisation import markdown_table
 from insar_hf.training.evaluation import (
     CONFUSION_FIGURE,
     CURVES_FIGURE,
@@ -23,6 +30,27 @@ from insar_hf.training.evaluation import (
 
 TRAINING_CONFIG_FILE = "training_config.json"
 """Hyperparameters and data of a run, written by training and read back for the card."""
+
+REAL_EVENTS_FILE = "real_events.json"
+"""Scores on real events beside a model, written by :mod:`insar_hf.real.evaluate`.
+
+Layout (the same in every folder)::
+
+    {"dataset": DS, "dataset_id": ID, "split": SPLIT,
+     "zero_shot": {"model": DIR, <metrics.json of the synthetic checkpoint on SPLIT>},
+     "fine_tuned": {"model": DIR, <metrics.json of the fine-tuned checkpoint on SPLIT>}}
+
+The synthetic checkpoint's folder holds ``zero_shot`` only; the fine-tuned one's holds both (the
+comparison). A card shows the score of its own model: ``fine_tuned`` where present (the
+``zero_shot`` beside it belongs to the synthetic checkpoint), else ``zero_shot``.
+``dataset_id`` names the dataset in the ``model-index``.
+"""
+
+REAL_EVENTS_NAME = "real events"
+"""Prefix of the ``model-index`` dataset name of real-event scores: ``real events (zero-shot)``."""
+
+REAL_EVENTS_SETTINGS = {"zero_shot": "zero-shot", "fine_tuned": "fine-tuned"}
+"""Keys of :data:`REAL_EVENTS_FILE` -> the setting's name in the card."""
 
 CARD_METRIC_NAMES = {
     "accuracy": "Accuracy",
@@ -86,6 +114,14 @@ def _magnitude_table(rows_in) -> str:
     return "\n".join(rows)
 
 
+def dataset_id_of(dataset: str | Path) -> str:
+    """The name of a dataset in the card: a Hub id as it is, a local folder by its last part.
+
+    A local path means nothing on the Hub, so a folder is named by its last component.
+    """
+    return Path(str(dataset)).name if Path(str(dataset)).exists() else str(dataset)
+
+
 def eval_results_for(
     overall: Mapping[str, Any], *, dataset_id: str, dataset_name: str, split: str
 ) -> list:
@@ -114,6 +150,7 @@ def build_model_card(
     config: Mapping[str, Any] | None = None,
     model_name: str = "insar-hf-vit",
     figures: tuple[str, ...] = (CONFUSION_FIGURE, CURVES_FIGURE, MAGNITUDE_FIGURE),
+    real_events: Mapping[str, Any] | None = None,
 ):
     """A ``huggingface_hub.ModelCard`` from ``metrics.json`` content and the run configuration.
 
@@ -128,19 +165,24 @@ def build_model_card(
         Name in the ``model-index``.
     figures
         File names of figures in the same folder to show in the card.
+    real_events
+        ``real_events.json`` content (:data:`REAL_EVENTS_FILE`): the model's score on real
+        events gets its own ``model-index`` entry and a "Real events" section.
     """
     from huggingface_hub import ModelCard, ModelCardData
 
     config = dict(config or {})
     dataset = config.get("dataset") or metrics.get("dataset") or "synthetic-insar"
     local = Path(str(dataset)).exists()
-    # A local folder is named by its last component (its path means nothing on the Hub).
-    dataset_id = Path(str(dataset)).name if local else str(dataset)
+    dataset_id = dataset_id_of(dataset)
     split = metrics.get("split") or "test"
     overall = metrics["overall"]
     eval_results = eval_results_for(
         overall, dataset_id=dataset_id, dataset_name=dataset_id, split=split
     )
+    real = own_real_events(real_events) if real_events else None
+    if real is not None:
+        eval_results = _with_real_events(eval_results, real_events, *real)
     init_from = config.get("init_from")
     data = ModelCardData(
         model_name=model_name,
@@ -182,8 +224,6 @@ def build_model_card(
             + _magnitude_table(metrics["detection_vs_magnitude"])
         )
     if metrics.get("attention"):
-        from insar_hf.inference.localisation import markdown_table
-
         table = markdown_table(metrics["attention"])
         if table:
             sections.append("### Attention localisation\n\n" + table)
@@ -198,14 +238,18 @@ def build_model_card(
         "phase offset on wrapped images (applied to the phase, not the colours), random crops "
         "resampled like the renderer. `metrics.json` holds every number above."
     )
+    if real is not None:
+        sections.append(_real_events_section(real_events, *real))
     content = f"---\n{data.to_yaml()}\n---\n\n" + "\n\n".join(sections) + "\n"
     return ModelCard(content)
 
 
 def write_model_card(folder: str | Path, *, model_name: str | None = None) -> Path:
-    """Build the card from ``folder``'s ``metrics.json`` (+ ``training_config.json``), write it.
+    """Render ``folder``'s card from its ``metrics.json`` and write it as ``README.md``.
 
-    Only figures present in ``folder`` are referenced. Returns the card's path.
+    ``training_config.json`` and ``real_events.json`` are used where present, and only figures
+    present in ``folder`` are referenced. An older card is replaced, never read. Returns the
+    card's path.
     """
     folder = Path(folder)
     metrics_path = folder / METRICS_FILE
@@ -224,35 +268,73 @@ def write_model_card(folder: str | Path, *, model_name: str | None = None) -> Pa
         config=config,
         model_name=model_name or config.get("model_name") or folder.resolve().name,
         figures=figures,
+        real_events=read_real_events(folder),
     )
     path = folder / "README.md"
-    card = _carry_real_events(path, card)
     card.save(path)
     return path
 
 
-def _carry_real_events(old_path: Path, card):
-    """Keep the "real events" results that ``insar-hf evaluate-real`` added to an older card.
+# --- real events (insar-hf evaluate-real) -----------------------------------------------------
 
-    They come from another dataset than ``metrics.json`` (which holds the synthetic test), so a
-    rebuilt card would otherwise lose them.
+
+def read_real_events(folder: str | Path) -> dict[str, Any] | None:
+    """``folder``'s :data:`REAL_EVENTS_FILE` content, or ``None`` where there is none."""
+    path = Path(folder) / REAL_EVENTS_FILE
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def own_real_events(real_events: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
+    """``(setting, metrics)`` of the model whose folder holds ``real_events``, or ``None``.
+
+    ``fine_tuned`` where present, else ``zero_shot`` (see :data:`REAL_EVENTS_FILE`); the setting
+    is named as in the card (``"fine-tuned"``, ``"zero-shot"``).
     """
-    from huggingface_hub import ModelCard
+    for key in ("fine_tuned", "zero_shot"):
+        if real_events.get(key):
+            return REAL_EVENTS_SETTINGS[key], real_events[key]
+    return None
 
-    from insar_hf.real.evaluate import REAL_EVENTS_NAME
 
-    if not old_path.is_file():
-        return card
-    old = ModelCard.load(old_path)
-    results = [
-        r for r in (old.data.eval_results or []) if r.dataset_name.startswith(REAL_EVENTS_NAME)
+def _with_real_events(
+    eval_results: list, real_events: Mapping[str, Any], setting: str, metrics: Mapping[str, Any]
+) -> list:
+    """``eval_results`` plus the ``real events (<setting>)`` entries of ``metrics``."""
+    name = f"{REAL_EVENTS_NAME} ({setting})"
+    dataset_id = _real_dataset_id(real_events)
+    split = metrics.get("split") or "test"
+    # The Hub groups model-index results by dataset type and split, not by name: an entry of the
+    # same dataset and split (training's own test score of a fine-tuned model) is replaced.
+    kept = [
+        r
+        for r in eval_results
+        if r.dataset_name != name and (r.dataset_type, r.dataset_split) != (dataset_id, split)
     ]
-    if not results:
-        return card
-    marker = "\n## Real events ("
-    sections = old.text[old.text.index(marker) :] if marker in old.text else ""
-    card.data.eval_results = list(card.data.eval_results or []) + results
-    return ModelCard(f"---\n{card.data.to_yaml()}\n---\n{card.text.rstrip()}\n{sections}")
+    added = eval_results_for(
+        metrics["overall"], dataset_id=dataset_id, dataset_name=name, split=split
+    )
+    return kept + added
+
+
+def _real_dataset_id(real_events: Mapping[str, Any]) -> str:
+    return real_events.get("dataset_id") or dataset_id_of(real_events["dataset"])
+
+
+def _real_events_section(
+    real_events: Mapping[str, Any], setting: str, metrics: Mapping[str, Any]
+) -> str:
+    overall = metrics["overall"]
+    rows = "\n".join(
+        f"| {CARD_METRIC_NAMES[k]} | {overall[k]:.4f} |"
+        for k in SCALAR_KEYS
+        if overall.get(k) is not None
+    )
+    return (
+        f"## Real events ({setting})\n\nScored {setting} on the "
+        f"`{metrics.get('split') or 'test'}` split of the real-event dataset "
+        f"`{_real_dataset_id(real_events)}` (built with `insar-hf build-real`, splits grouped by "
+        f"event; {overall.get('n', '?')} tiles).\n\n| metric | value |\n|---|---|\n{rows}"
+    )
 
 
 PUSHED_FILES = (
@@ -262,11 +344,15 @@ PUSHED_FILES = (
     "README.md",
     METRICS_FILE,
     TRAINING_CONFIG_FILE,
+    REAL_EVENTS_FILE,
     CONFUSION_FIGURE,
     CURVES_FIGURE,
     MAGNITUDE_FIGURE,
 )
-"""What a model repository gets: weights, configs, processor, card, metrics and figures."""
+"""What a model repository gets: weights, configs, processor, card, metrics and figures.
+
+``real_events.json`` goes too where there is one: the card is rendered from it.
+"""
 
 
 def push_model(
@@ -282,11 +368,6 @@ def push_model(
     optimizer states and TensorBoard runs stay local). ``config.json``, ``model.safetensors``,
     ``preprocessor_config.json`` and ``README.md`` must exist. Returns the repository URL.
     """
-    import shutil
-    import tempfile
-
-    from insar_hf.hub import push_folder
-
     folder = Path(folder)
     required = ("config.json", "model.safetensors", "preprocessor_config.json", "README.md")
     missing = [name for name in required if not (folder / name).is_file()]

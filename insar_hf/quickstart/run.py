@@ -1,0 +1,156 @@
+"""The whole quickstart job: plan, steps, summary and the commands to try next.
+
+:func:`run_quickstart` checks the Hub token first (when pushing), calibrates and plans (or reuses
+the saved plan), runs :mod:`insar_hf.quickstart.steps` and prints a summary table with the test
+metrics and attention-localisation scores of ``metrics.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from insar_hf.quickstart.calibrate import (
+    calibrate_generation,
+    calibrate_input_pipeline,
+    calibrate_model,
+)
+from insar_hf.quickstart.config import DATASET_NAME, PLAN_FILE, SPACE_NAME, QuickstartConfig
+from insar_hf.quickstart.plan import (
+    describe_plan,
+    format_minutes,
+    load_plan,
+    make_plan,
+    save_plan,
+)
+from insar_hf.quickstart.steps import dataset_step, model_step, push_step, space_step
+
+
+def _token_or_die(config: QuickstartConfig) -> str:
+    from huggingface_hub import get_token
+
+    token = config.token or get_token()
+    if not token:
+        raise ValueError(
+            "--push-to-hub needs a Hugging Face token: run `hf auth login` or set HF_TOKEN "
+            "(nothing was generated or trained)"
+        )
+    return token
+
+
+def summary_table(rows: list[tuple[str, str]]) -> str:
+    """``(name, value)`` rows as two aligned columns."""
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"  {k:<{width}}  {v}" for k, v in rows)
+
+
+def next_commands(out_dir: Path, model_dir: Path, dataset: Path, org: str | None) -> str:
+    """The commands that open, use and push what the quickstart made, as printed lines."""
+    model, data, space = (str(p.resolve()) for p in (model_dir, dataset, out_dir / "space"))
+    org = org or "YOUR_ORG"
+    example = str((out_dir / "space" / "examples").resolve())
+    return "\n".join(
+        [
+            "Open the Space (http://127.0.0.1:7860):",
+            f"  python {space}/app.py",
+            "Use the model and dataset from Python:",
+            f"  python -c \"from insar_hf import Detector; d = Detector.from_pretrained('{model}'); "
+            f"import glob; print(d.predict(sorted(glob.glob('{example}/*.png'))[0]).label)\"",
+            f"  python -c \"from datasets import load_dataset; print(load_dataset('{data}'))\"",
+            f'  python -c "from transformers import pipeline; '
+            f"print(pipeline('image-classification', model='{model}'))\"",
+            "Push each part to the Hub (needs `hf auth login`):",
+            f"  insar-hf generate --out {data} --num-samples N --push-to-hub {org}/{DATASET_NAME}",
+            f"  insar-hf push-model --model {model} --repo-id {org}/insar-vit-quickstart",
+            f"  insar-hf push-space --repo-id {org}/{SPACE_NAME} --model {org}/insar-vit-quickstart",
+        ]
+    )
+
+
+def run_quickstart(config: QuickstartConfig, *, echo=print) -> dict[str, Any]:
+    """Run every step (reusing finished ones); returns paths, plan and test metrics."""
+    started = time.perf_counter()
+    config = QuickstartConfig(**{**asdict(config), "out_dir": Path(config.out_dir)})
+    token = _token_or_die(config) if config.push_to_hub else None
+    if token:
+        config = QuickstartConfig(**{**asdict(config), "token": token})
+    config.out_dir.mkdir(parents=True, exist_ok=True)
+
+    plan_path = config.out_dir / PLAN_FILE
+    saved = load_plan(plan_path, config)
+    if saved is None:
+        echo("Calibrating this machine (a few seconds)...")
+        scenes_per_s, rows = calibrate_generation(config.seed)
+        input_rate = calibrate_input_pipeline(rows)
+        model_rate, infer_rate = calibrate_model(config.preset, min(config.batch_size, 16))
+        # Training reads its data in the same process (--dataloader_num_workers 0).
+        train_rate = 1.0 / (1.0 / model_rate + 1.0 / input_rate)
+        saved = make_plan(config, scenes_per_s, train_rate, infer_rate)
+        save_plan(plan_path, config, saved)
+    plan = saved
+    echo(describe_plan(plan))
+
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    echo("\n[1/3] dataset")
+    dataset, reused_data = dataset_step(config, plan)
+    timings["dataset"] = time.perf_counter() - t
+    echo(f"  {'reused' if reused_data else 'wrote'} {dataset}")
+
+    t = time.perf_counter()
+    echo(f"\n[2/3] training {plan.preset} (training/train.py path)")
+    model_dir, reused_model = model_step(config, plan, dataset)
+    timings["model"] = time.perf_counter() - t
+    echo(f"  {'reused' if reused_model else 'wrote'} {model_dir}")
+
+    t = time.perf_counter()
+    echo("\n[3/3] Space")
+    space = space_step(config, model_dir)
+    timings["space"] = time.perf_counter() - t
+
+    pushed = push_step(config, dataset, model_dir) if config.push_to_hub else {}
+
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    overall = metrics.get("overall", {})
+    attention = metrics.get("attention") or {}
+    rows = [
+        ("dataset", f"{dataset}  ({plan.num_samples} samples)"),
+        ("model", f"{model_dir}  ({plan.preset}, {plan.epochs} epochs)"),
+        ("model card", str(model_dir / "README.md")),
+        ("space", str(space)),
+    ]
+    for key in ("accuracy", "precision", "recall", "f1", "roc_auc"):
+        if key in overall:
+            rows.append((f"test {key}", f"{overall[key]:.3f}"))
+    if "rollout" in attention and "random" in attention:
+        rows.append(
+            (
+                "pointing game",
+                f"{attention['rollout']['pointing_game']:.3f} rollout, "
+                f"{attention['random']['pointing_game']:.3f} random map "
+                f"({attention['n']} earthquake scenes)",
+            )
+        )
+    for repo_type, repo_id in pushed.items():
+        rows.append((f"pushed {repo_type}", repo_id))
+    rows.append(
+        (
+            "wall time",
+            f"{format_minutes(time.perf_counter() - started)} "
+            f"(estimate {format_minutes(plan.total_s)})",
+        )
+    )
+    echo("\nSummary\n" + summary_table(rows))
+    echo("\n" + next_commands(config.out_dir, model_dir, dataset, config.push_to_hub))
+    return {
+        "dataset": dataset,
+        "model": model_dir,
+        "space": space,
+        "plan": plan,
+        "metrics": metrics,
+        "pushed": pushed,
+        "timings_s": timings,
+    }

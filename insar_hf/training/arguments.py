@@ -1,0 +1,254 @@
+"""Command-line arguments of a training run, parsed by ``HfArgumentParser``.
+
+Three dataclasses: :class:`ModelArguments` (which network), :class:`DataArguments` (which data,
+which augmentations) and :class:`InsarTrainingArguments` (``TrainingArguments`` with the paper's
+recipe as defaults: Adam, learning rate 1e-5, 20 epochs, evaluation and a checkpoint each epoch,
+best checkpoint by validation F1, TensorBoard logs). A JSON file with all of them may be given
+as the only argument instead (:func:`parse_args`).
+
+Every check that needs no data and no model happens here, when the arguments are made (each
+dataclass's ``__post_init__``, :func:`check_arguments` for the cross-checks), so that a bad
+option fails before anything is loaded. ``--resume_from_checkpoint last`` is resolved here too.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from transformers import HfArgumentParser, TrainingArguments
+from transformers.trainer_utils import get_last_checkpoint
+
+from insar_hf.model.presets import PRESETS
+
+
+@dataclass
+class ModelArguments:
+    """Which network to train."""
+
+    preset: str = field(
+        default="vit-base-patch16-224",
+        metadata={"help": f"ViT size, one of {sorted(PRESETS)} (ignored with --init_from)."},
+    )
+    init_from: str | None = field(
+        default=None,
+        metadata={
+            "help": "Start from this ViT checkpoint (folder or Hub id, e.g. an ImageNet-21k "
+            "ViT-B/16); its head is re-initialised for our labels. Default: from scratch."
+        },
+    )
+    keep_classifier: bool = field(
+        default=False,
+        metadata={
+            "help": "With --init_from one of our own detectors (same labels): keep its "
+            "classification head too, e.g. to fine-tune a synthetic checkpoint on real events."
+        },
+    )
+    model_name: str | None = field(
+        default=None,
+        metadata={"help": "Name in the model card (default: --hub_model_id or the output folder)."},
+    )
+
+    def __post_init__(self):
+        if self.init_from is None and self.preset not in PRESETS:
+            raise ValueError(
+                f"--preset {self.preset!r} is unknown; choose one of {sorted(PRESETS)} "
+                "or give --init_from CHECKPOINT"
+            )
+
+
+@dataclass
+class DataArguments:
+    """Where the data come from and how training images are augmented."""
+
+    dataset: str | None = field(
+        default=None,
+        metadata={"help": "Dataset folder (insar-hf generate) or Hub id, read by load_dataset."},
+    )
+    train_split: str = field(default="train", metadata={"help": "Split to train on."})
+    eval_split: str = field(default="validation", metadata={"help": "Split evaluated each epoch."})
+    test_split: str = field(default="test", metadata={"help": "Split of the final metrics."})
+    streaming: bool = field(
+        default=False,
+        metadata={"help": "Stream the dataset (paper-scale sets); needs --max_steps > 0."},
+    )
+    max_train_samples: int | None = field(
+        default=None, metadata={"help": "Use only the first N training samples."}
+    )
+    max_eval_samples: int | None = field(
+        default=None, metadata={"help": "Use only the first N validation samples."}
+    )
+    max_test_samples: int | None = field(
+        default=None, metadata={"help": "Use only the first N test samples."}
+    )
+    augment: bool = field(
+        default=True, metadata={"help": "Augment training images (never evaluation images)."}
+    )
+    flip_prob: float = field(
+        default=0.5,
+        metadata={"help": "Probability of a left-right flip and, independently, an up-down flip."},
+    )
+    phase_offset: bool = field(
+        default=True,
+        metadata={"help": "Add a uniform random constant phase to wrapped images (phase domain)."},
+    )
+    crop_prob: float = field(
+        default=0.5, metadata={"help": "Probability of a random square crop resampled to 224."}
+    )
+    crop_min_scale: float = field(
+        default=0.6, metadata={"help": "Smallest crop area as a fraction of the image, in (0, 1]."}
+    )
+
+    def __post_init__(self):
+        if not self.dataset:
+            raise ValueError(
+                "--dataset is required: a folder written by `insar-hf generate` or a Hub id"
+            )
+        for name in ("flip_prob", "crop_prob"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"--{name} must be a probability in [0, 1], got {value}")
+        if not 0.0 < self.crop_min_scale <= 1.0:
+            raise ValueError(f"--crop_min_scale must be in (0, 1], got {self.crop_min_scale}")
+        for name in ("max_train_samples", "max_eval_samples", "max_test_samples"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"--{name} must be a positive number of samples, got {value}")
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _cuda_bf16() -> bool:
+    import torch
+
+    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+
+
+@dataclass
+class InsarTrainingArguments(TrainingArguments):
+    """``TrainingArguments`` with the paper's recipe as defaults, and a few of our own.
+
+    ``--resume_from_checkpoint last`` is replaced by the newest checkpoint of ``output_dir`` when
+    the arguments are made (:func:`last_checkpoint`), so a missing one fails at once.
+    """
+
+    output_dir: str | None = field(
+        default="outputs/vit", metadata={"help": "Checkpoints, logs, metrics, figures, card."}
+    )
+    learning_rate: float = field(
+        default=1e-5, metadata={"help": "Adam learning rate (paper: 1e-5)."}
+    )
+    num_train_epochs: float = field(default=20.0, metadata={"help": "Epochs (paper: 20)."})
+    per_device_train_batch_size: int = field(default=32, metadata={"help": "Batch per device."})
+    per_device_eval_batch_size: int = field(default=64, metadata={"help": "Eval batch per device."})
+    optim: str = field(default="adamw_torch", metadata={"help": "Adam with weight_decay=0."})
+    weight_decay: float = field(default=0.0, metadata={"help": "0 = plain Adam, as in the paper."})
+    lr_scheduler_type: str = field(default="constant", metadata={"help": "Learning-rate schedule."})
+    eval_strategy: str = field(default="epoch", metadata={"help": "Evaluate each epoch."})
+    save_strategy: str = field(default="epoch", metadata={"help": "Checkpoint each epoch."})
+    logging_strategy: str = field(default="epoch", metadata={"help": "Log the loss each epoch."})
+    save_total_limit: int | None = field(default=2, metadata={"help": "Keep the best and last."})
+    load_best_model_at_end: bool = field(default=True, metadata={"help": "Keep the best by F1."})
+    metric_for_best_model: str | None = field(default="f1", metadata={"help": "Best-model metric."})
+    greater_is_better: bool | None = field(default=True, metadata={"help": "For the metric."})
+    report_to: None | str | list[str] = field(
+        default="tensorboard", metadata={"help": "Loggers; TensorBoard writes OUTPUT_DIR/runs."}
+    )
+    remove_unused_columns: bool = field(
+        default=False, metadata={"help": "Must stay False: the lazy transform needs the columns."}
+    )
+    bf16: bool | None = field(
+        default=None,
+        metadata={"help": "bf16 mixed precision; default: on when a bf16-capable GPU is present."},
+    )
+    early_stopping_patience: int | None = field(
+        default=None,
+        metadata={"help": "Stop after this many evaluations without a better F1 (off by default)."},
+    )
+    time_budget_minutes: float | None = field(
+        default=None,
+        metadata={
+            "help": "Stop training (after evaluating and saving) once this many minutes have "
+            "passed; the best checkpoint so far is kept. Off by default."
+        },
+    )
+
+    def __post_init__(self):
+        if self.bf16 is None:
+            self.bf16 = _cuda_bf16()
+        elif self.bf16 and not _cuda_bf16():
+            raise ValueError(
+                "--bf16 needs a CUDA GPU with bf16 support; leave it unset on CPU "
+                "(it is switched on automatically on a GPU)"
+            )
+        if self.dataloader_pin_memory and not _cuda_available():
+            self.dataloader_pin_memory = False  # pinning needs an accelerator
+        if self.remove_unused_columns:
+            raise ValueError(
+                "--remove_unused_columns must be False: the lazy image transform needs the columns"
+            )
+        if self.early_stopping_patience is not None and self.early_stopping_patience < 1:
+            raise ValueError(
+                f"--early_stopping_patience must be >= 1 evaluations, got {self.early_stopping_patience}"
+            )
+        if self.time_budget_minutes is not None and self.time_budget_minutes <= 0:
+            raise ValueError(f"--time_budget_minutes must be > 0, got {self.time_budget_minutes}")
+        # Hub pushes go through insar_hf.hub.push_folder after the final evaluation, not through
+        # Trainer (which would create the repository at start-up and push every checkpoint).
+        self.push_final_model = bool(self.push_to_hub)
+        self.push_to_hub = False
+        if self.push_final_model and not self.hub_model_id:
+            raise ValueError("--push_to_hub needs --hub_model_id owner/name")
+        super().__post_init__()
+        if self.resume_from_checkpoint == "last":
+            self.resume_from_checkpoint = last_checkpoint(self.output_dir)
+
+
+def last_checkpoint(output_dir: str) -> str:
+    """The newest ``checkpoint-N`` folder in ``output_dir`` (``--resume_from_checkpoint last``).
+
+    Raises ``ValueError`` when there is none, before any data or model is loaded.
+    """
+    last = get_last_checkpoint(output_dir) if Path(output_dir).is_dir() else None
+    if last is None:
+        raise ValueError(f"--resume_from_checkpoint last: no checkpoint in {output_dir}")
+    return last
+
+
+def parse_args(
+    argv: Sequence[str] | None = None,
+) -> tuple[ModelArguments, DataArguments, InsarTrainingArguments]:
+    """Parse command-line options, or a JSON file given as the only argument."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = HfArgumentParser((ModelArguments, DataArguments, InsarTrainingArguments))
+    if len(argv) == 1 and argv[0].endswith(".json"):
+        return parser.parse_json_file(json_file=os.path.abspath(argv[0]))
+    return parser.parse_args_into_dataclasses(args=argv)
+
+
+def check_arguments(data_args: DataArguments, training_args: InsarTrainingArguments) -> None:
+    """Cross-checks that no single dataclass can make, and a guard on ``output_dir``.
+
+    An ``output_dir`` that already holds checkpoints is refused unless the run resumes one, so
+    that a new run never mixes its checkpoints with an older run's.
+    """
+    if data_args.streaming and training_args.max_steps <= 0:
+        raise ValueError(
+            "--streaming has no dataset length, so the number of steps is unknown: give "
+            "--max_steps N (and --eval_strategy steps --save_strategy steps --eval_steps M)"
+        )
+    out = Path(training_args.output_dir)
+    if training_args.resume_from_checkpoint is None and out.is_dir():
+        last = get_last_checkpoint(str(out))
+        if last is not None:
+            raise ValueError(
+                f"{out} already holds {Path(last).name}: continue it with "
+                "--resume_from_checkpoint last, or choose an empty --output_dir"
+            )
