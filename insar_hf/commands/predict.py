@@ -16,6 +16,8 @@ import argparse
 import os
 from pathlib import Path
 
+from insar_hf.schema import KIND_NAMES
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="images or products")
@@ -33,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--kind",
-        choices=("wrapped", "unwrapped"),
+        choices=KIND_NAMES,
         default=None,
         help="phase of a product to classify (default wrapped); ignored for images",
     )

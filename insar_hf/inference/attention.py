@@ -22,6 +22,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from insar_hf.schema import IMAGE_SIZE
+
 HEAD_FUSIONS = ("mean", "max", "min")
 MAP_METHODS = ("rollout", "layer")
 
@@ -198,7 +200,7 @@ def normalise_map(values: np.ndarray | torch.Tensor) -> np.ndarray:
 
 
 def upsample_map(
-    values: torch.Tensor | np.ndarray, size: int | tuple[int, int] = 224
+    values: torch.Tensor | np.ndarray, size: int | tuple[int, int] = IMAGE_SIZE
 ) -> np.ndarray:
     """Bilinearly upsample ``(..., g, g)`` maps to ``(..., size, size)`` (float32 NumPy).
 

@@ -38,7 +38,7 @@ from insar_hf.inference.boxes import Box, boxes_from_map, boxes_to_map_coordinat
 from insar_hf.inference.inputs import check_field, prepare_input, read_frame, render_phase
 from insar_hf.inference.overlay import draw_overlay
 from insar_hf.model.presets import build_image_processor, load_model
-from insar_hf.schema import POSITIVE_LABEL
+from insar_hf.schema import IMAGE_SIZE, POSITIVE_LABEL
 
 __all__ = ["Detector", "Prediction", "ScanResult"]
 
@@ -122,7 +122,7 @@ class ScanResult:
     window_probabilities: np.ndarray
     boxes: list[Box]
     map_boxes: list[list[float]] | None = None
-    window: int = 224
+    window: int = IMAGE_SIZE
     geotransform: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -289,7 +289,7 @@ class Detector:
         units: str = "rad",
         wavelength_m: float | None = None,
         geotransform: Any = None,
-        window: int = 224,
+        window: int = IMAGE_SIZE,
         stride: int | None = None,
         batch_size: int = 16,
         min_probability: float = 0.5,

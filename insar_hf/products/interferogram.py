@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from insar_hf.physics.los import wrap_phase
+from insar_hf.schema import KIND_NAMES
 
 EARTH_RADIUS_M = 6_371_008.8
 """Mean Earth radius (IUGG), used to express degree spacings of geographic grids in metres."""
@@ -141,7 +142,7 @@ class Interferogram:
     @property
     def kinds(self) -> tuple[str, ...]:
         """Phase kinds this product can supply (wrapped is always derivable)."""
-        return ("wrapped", "unwrapped") if self.unwrapped_rad is not None else ("wrapped",)
+        return KIND_NAMES if self.unwrapped_rad is not None else KIND_NAMES[:1]
 
     def field_rad(self, kind: str) -> np.ndarray:
         """Phase of ``kind`` (``"wrapped"`` wraps the unwrapped phase when no wrapped file exists)."""

@@ -26,6 +26,7 @@ import numpy as np
 from insar_hf.products.interferogram import Interferogram
 from insar_hf.real.labelling import EventHit, ProductLabel
 from insar_hf.render import resample_field
+from insar_hf.schema import IMAGE_SIZE
 
 TILE_KINDS = ("wrapped", "unwrapped", "both")
 
@@ -34,7 +35,7 @@ TILE_KINDS = ("wrapped", "unwrapped", "both")
 class TileConfig:
     """How tiles are cut (distances in metres / km as named, fractions in ``[0, 1]``)."""
 
-    size: int = 224
+    size: int = IMAGE_SIZE
     pixel_m: float = 100.0
     tiles_per_event: int = 2
     max_offset_frac: float = 0.25

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from insar_hf.render import render_interferogram
-from insar_hf.schema import EXAMPLE_STREAM, LABEL_NAMES
+from insar_hf.schema import EXAMPLE_STREAM, KIND_NAMES, LABEL_NAMES
 from insar_hf.simulate.scene import sample_scene
 
 
@@ -80,7 +80,7 @@ def write_examples(
     paths, records = [], []
     for label in (1, 0):
         for n, (index, scene) in enumerate(chosen[label], start=1):
-            for kind in ("wrapped", "unwrapped"):
+            for kind in KIND_NAMES:
                 phase = scene.wrapped_rad if kind == "wrapped" else scene.unwrapped_rad
                 path = folder / f"{LABEL_NAMES[label]}_{kind}_{n}.png"
                 render_interferogram(phase, kind).save(path)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.special import gammaln, hyp2f1
 
 from insar_hf.simulate.checks import check_positive, check_rng
 from insar_hf.simulate.spectral import power_law_field
@@ -308,8 +309,6 @@ def phase_pdf(phase_rad, *, coherence: float, looks: int) -> np.ndarray:
     numpy.ndarray
         Density in 1/rad, float64, shape of ``phase_rad``; integrates to 1 over a 2-pi period.
     """
-    from scipy.special import gammaln, hyp2f1
-
     g = float(coherence)
     if not 0.0 <= g < 1.0:
         raise ValueError(f"coherence must lie in [0, 1) for the phase density, got {coherence!r}")

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -252,8 +253,6 @@ def materialise(dataset):
 
     Extra-metrics hooks index the split (``select``), which a stream cannot do.
     """
-    import uuid
-
     from datasets import Dataset
 
     def rows(nonce: str):  # the nonce keeps datasets from reusing another stream's cache

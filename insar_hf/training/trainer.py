@@ -15,6 +15,7 @@ optionally pushes the model. Checkpoints are reloaded through ``from_pretrained`
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,6 @@ from insar_hf.training.evaluation import compute_metrics, evaluate_model
 
 def _time_budget_callback(minutes: float):
     """A callback that ends training, with a last evaluation and checkpoint, after ``minutes``."""
-    import time
-
     from transformers import TrainerCallback
 
     class TimeBudget(TrainerCallback):
