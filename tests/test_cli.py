@@ -1,5 +1,6 @@
 """The ``insar-hf`` command line: every sub-command parses its options, help stays light."""
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -126,7 +127,7 @@ def _heavy_modules_after(argvs: list[list[str]], prelude: str = "") -> list[str]
         f"print(sorted(set(sys.modules) & set({sorted(HEAVY)!r})))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return eval(out.stdout.strip().splitlines()[-1])
+    return ast.literal_eval(out.stdout.strip().splitlines()[-1])
 
 
 def test_top_level_help_imports_no_heavy_dependency():
