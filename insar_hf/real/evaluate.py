@@ -12,12 +12,11 @@ fine-tuned one.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from insar_hf.model.presets import load_model
-from insar_hf.training.card import REAL_EVENTS_FILE, dataset_id_of, write_model_card
+from insar_hf.training.card import dataset_id_of, write_model_card, write_real_events
 from insar_hf.training.evaluation import evaluate_model
 
 REAL_EVENTS_DIR = "real_events"
@@ -43,13 +42,6 @@ def evaluate_on_real(model_dir, dataset, *, split: str = "test", batch_size: int
         dataset_name=str(dataset),
         batch_size=batch_size,
     )
-
-
-def write_real_events(model_dir, real_events: dict[str, Any]) -> Path:
-    """Write ``real_events`` as ``model_dir/real_events.json``; returns its path."""
-    path = Path(model_dir) / REAL_EVENTS_FILE
-    path.write_text(json.dumps(real_events, indent=2) + "\n")
-    return path
 
 
 def update_model_card(model_dir) -> Path:

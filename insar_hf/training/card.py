@@ -284,6 +284,13 @@ def read_real_events(folder: str | Path) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+def write_real_events(folder: str | Path, real_events: Mapping[str, Any]) -> Path:
+    """Write ``real_events`` as ``folder``'s :data:`REAL_EVENTS_FILE`; returns its path."""
+    path = Path(folder) / REAL_EVENTS_FILE
+    path.write_text(json.dumps(real_events, indent=2) + "\n")
+    return path
+
+
 def own_real_events(real_events: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
     """``(setting, metrics)`` of the model whose folder holds ``real_events``, or ``None``.
 
