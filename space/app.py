@@ -7,28 +7,62 @@ The model comes from, in order: the ``INSAR_HF_MODEL`` environment variable (Hub
 ``model_id.txt`` next to this file (written by ``insar-hf push-space --model``), or a checkpoint
 folder ``model/`` next to this file. Opening the app with ``?example=<file name>`` runs that
 bundled example at once (handy for links and for the headless-browser test).
+
+For a web user, errors say what to upload and never show a path of the server; a handled error
+leaves one line in the server log (logger ``insar_hf.space``), not a traceback.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
+import re
+import shutil
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES_DIR = HERE / "examples"
 MAX_FILE_SIZE = "20mb"
-UPLOAD_TYPES = [".png", ".jpg", ".jpeg", ".tif", ".tiff"]
+IMAGE_TYPES = (".png", ".jpg", ".jpeg")
+UPLOAD_TYPES = [*IMAGE_TYPES, ".tif", ".tiff", ".unw", ".diff", ".par"]
+WEB_IMAGE_MODES = ("RGB", "RGBA", "P")
+"""Image modes passed on to the Detector; others get the web message of :func:`check_upload`."""
+SCALE = 2
+"""The panels show the 224 x 224 model input at twice its size."""
+LOG = logging.getLogger("insar_hf.space")
 NO_MODEL_MESSAGE = (
     "No model is configured. Set the environment variable INSAR_HF_MODEL to a checkpoint folder "
     "or Hub id (e.g. `INSAR_HF_MODEL=runs/vit-micro python space/app.py`), write the id into "
     "model_id.txt next to app.py (`insar-hf push-space --model ...` does this), or export a "
     "checkpoint into the folder model/ next to app.py."
 )
+WHAT_TO_UPLOAD = (
+    "Upload an interferogram rendered by insar_hf (8-bit colour PNG, e.g. from "
+    "`insar-hf preview` or `insar_hf.render.render_interferogram`), or the phase product itself: "
+    "a GeoTIFF (.tif / .tiff) or a .unw / .diff with its .par."
+)
+HOW_TO_READ = """\
+**P(earthquake)** is the model's score for this one image (a softmax over the two classes); the
+verdict is the class above 0.5. It was learned on synthetic interferograms, so read it as "looks
+like the earthquakes the model was trained on", not as the chance that one happened.
+
+**The attention map** (right) shows where the Vision Transformer looked: bright patches weigh
+most in its decision (attention rollout through the chosen layer, or that one layer's map).
+
+**Boxes** surround the connected regions where the map is above half its maximum; the number is
+the mean map value inside (0 to 1), relative to this image only. Green is the best box, cyan the
+others. They say where the model looked, not where the fault is; a box on a no-earthquake verdict
+is just where it looked hardest. **White** is the true deformation box of a synthetic example.
+"""
+KIND_HELP = "What the file holds: a plain GeoTIFF or a .par product does not say."
 
 
 def resolve_model() -> str | None:
@@ -43,18 +77,150 @@ def resolve_model() -> str | None:
     return None
 
 
+def model_label(model_path: str | None) -> str:
+    """The model as a web user should see it: a Hub id as it is, a folder by its model name."""
+    if not model_path:
+        return "none"
+    folder = Path(model_path)
+    if not folder.is_dir():
+        return model_path
+    name = ""
+    config = folder / "training_config.json"
+    if config.is_file():
+        name = json.loads(config.read_text()).get("model_name") or ""
+    return f"{name or folder.name} (local checkpoint)"
+
+
+def hide_paths(message: str, uploads=()) -> str:
+    """``message`` without any folder of the server: a path keeps only its file name."""
+    for path in uploads:
+        message = message.replace(str(path), Path(path).name)
+    # the directory part of any absolute path (not of URLs: their slashes follow ':' or '/')
+    return re.sub(r"(?<![\w.:/])/(?:[^\s'\"(),:;/]+/)+", "", message)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def upload_paths(files) -> list[Path]:
+    """The server paths of Gradio's uploads (file paths or file objects)."""
+    files = files if isinstance(files, list) else [files]
+    return [Path(f if isinstance(f, str) else getattr(f, "name", str(f))) for f in files]
+
+
+def product_file(paths: list[Path]) -> Path:
+    """Which of the uploaded files the Detector reads: the only one, a product's data file, or
+    its ``.par`` (which stands for its ``.unw`` and ``.diff`` together)."""
+    if len(paths) == 1 and paths[0].suffix.lower() in (".unw", ".diff"):
+        raise ValueError(
+            f"{paths[0].name} needs its header {paths[0].stem}.par: upload both files together."
+        )
+    if len(paths) == 1:
+        return paths[0]
+    data = [p for p in paths if p.suffix.lower() != ".par"]
+    pars = [p for p in paths if p.suffix.lower() == ".par"]
+    if len(pars) == 1 and len(data) in (1, 2):
+        return data[0] if len(data) == 1 else pars[0]
+    raise ValueError(
+        "Upload one interferogram at a time; several files only for one product "
+        "(NAME.unw and/or NAME.diff with NAME.par)."
+    )
+
+
+def stage_upload(paths: list[Path], workdir: Path) -> Path:
+    """The one path the Detector reads (:func:`product_file`); a product's files side by side.
+
+    A ``.unw`` / ``.diff`` needs its ``.par`` in the same folder, and Gradio keeps each upload
+    in a folder of its own, so several files are copied into ``workdir`` first.
+    """
+    chosen = product_file(paths)
+    if len(paths) == 1:
+        return chosen
+    for path in paths:
+        shutil.copy(path, workdir / path.name)
+    return workdir / chosen.name
+
+
+def needs_kind(path: Path) -> bool:
+    """True when the file does not say which phase it holds (a plain GeoTIFF, a ``.par``)."""
+    from insar_hf.products import detect_type
+
+    if path.suffix.lower() in IMAGE_TYPES:
+        return False
+    return path.suffix.lower() == ".par" or detect_type(path) in (None, "geotiff")
+
+
+def check_upload(path: Path) -> None:
+    """Refuse, with a message for a web user, an image that is not an 8-bit colour rendering."""
+    if path.suffix.lower() not in IMAGE_TYPES:
+        return
+    try:
+        with Image.open(path) as image:
+            mode, bands = image.mode, len(image.getbands())
+    except Exception:  # noqa: BLE001 -- not an image at all: the Detector says so
+        return
+    if mode not in WEB_IMAGE_MODES:
+        depth = "16-bit" if mode.startswith("I;16") or mode == "I" else "non-colour"
+        raise ValueError(
+            f"{path.name} is a {depth} image ({bands} band(s), mode {mode}); the detector reads "
+            f"8-bit colour renderings. {WHAT_TO_UPLOAD}"
+        )
+
+
+def draw_true_box(image: Image.Image, box, scale: int = SCALE) -> Image.Image:
+    """``image`` with the true deformation box (model-input pixels, half-open) in white."""
+    x0, y0, x1, y1 = (v * scale for v in box)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([x0, y0, x1 - 1, y1 - 1], outline=(255, 255, 255), width=2)
+    draw.text((x0 + 3, max(y1 - 14, y0 + 2)), "true", fill=(255, 255, 255))
+    return image
+
+
+def panels(result, true_box=None):
+    """The interferogram and the attention map side by side, both with the boxes."""
+    from insar_hf.inference.overlay import draw_overlay
+
+    images = [
+        draw_overlay(result.image, result.combined_map, result.boxes, alpha=a, scale=SCALE)
+        for a in (0.0, 1.0)
+    ]
+    if true_box and any(true_box):
+        images = [draw_true_box(image, true_box) for image in images]
+    return images
+
+
+def caption(record: dict) -> str:
+    """A short caption of an example: ``Mw 6.7, wrapped`` or ``no quake, unwrapped``."""
+    what = f"Mw {record['mw']:.1f}" if record.get("mw") else "no quake"
+    return f"{what}, {record.get('kind', '?')}"
+
+
+def thumbnails(examples: list[Path], truth: dict[str, dict], size: int = 96):
+    """``(image, caption)`` pairs of the examples for the gallery (made at start-up)."""
+    out = []
+    for path in examples:
+        known = truth.get(_digest(path))
+        with Image.open(path) as image:
+            thumb = image.convert("RGB").resize((size, size), Image.Resampling.BILINEAR)
+        out.append((thumb, caption(known) if known else path.stem))
+    return out
+
+
 def build_demo(
     model_path: str | None = None, *, examples_dir: str | Path | None = None
 ) -> gr.Blocks:
     """The Blocks app for the model at ``model_path`` (default: :func:`resolve_model`).
 
-    ``examples_dir`` holds the example PNGs (default: ``examples/`` next to this file).
+    ``examples_dir`` holds the example PNGs and their ``examples.json`` (default: ``examples/``
+    next to this file).
     """
     from insar_hf.inference.attention import HEAD_FUSIONS
     from insar_hf.inference.detector import Detector
     from insar_hf.inference.overlay import head_map_gallery
 
     model_path = model_path or resolve_model()
+    label = model_label(model_path)
     examples_dir = Path(examples_dir) if examples_dir is not None else EXAMPLES_DIR
     detector = None
     load_error = NO_MODEL_MESSAGE
@@ -63,54 +229,82 @@ def build_demo(
             detector = Detector.from_pretrained(model_path)
             load_error = ""
         except Exception as err:  # shown in the UI instead of a crash at start-up
-            load_error = f"Could not load the model {model_path!r}: {err}"
+            load_error = f"Could not load the model {label}: {hide_paths(str(err))}"
+            LOG.warning("%s", load_error)
     num_layers = detector.model.config.num_hidden_layers if detector else 1
+    examples = sorted(examples_dir.glob("*.png"))
+    truth: dict[str, dict] = {}  # by content: an upload that merely shares a name gets no box
     truth_file = examples_dir / "examples.json"
-    truth = {}
     if truth_file.is_file():
-        truth = {r["file"]: r for r in json.loads(truth_file.read_text())}
+        for record in json.loads(truth_file.read_text()):
+            if (examples_dir / record["file"]).is_file():
+                truth[_digest(examples_dir / record["file"])] = record
 
-    def analyse(file, kind, method, head_fusion, layer):
+    def refuse(message: str, uploads=()):
+        message = hide_paths(message, uploads)
+        LOG.warning("refused an upload: %s", message)
+        raise gr.Error(message, print_exception=False)
+
+    def analyse(files, kind, method, head_fusion, layer):
         if detector is None:
-            raise gr.Error(load_error)
-        if file is None:
-            raise gr.Error("Upload a PNG, JPEG or GeoTIFF interferogram, or pick an example.")
-        path = file if isinstance(file, str) else getattr(file, "name", str(file))
+            refuse(load_error)
+        if not files:
+            refuse(f"Nothing to analyse. {WHAT_TO_UPLOAD} Or pick an example.")
+        paths = upload_paths(files)
         layer_index = min(max(int(layer), 1), num_layers) - 1
-        try:
-            result = detector.predict(
-                path,
-                kind=kind if Path(path).suffix.lower() in (".tif", ".tiff") else None,
-                method=method,
-                head_fusion=head_fusion,
-                layer=layer_index,
-            )
-        except (ValueError, TypeError, FileNotFoundError) as err:
-            raise gr.Error(str(err)) from err
-        except Exception as err:
-            raise gr.Error(f"Could not analyse {Path(path).name}: {err}") from err
+        with tempfile.TemporaryDirectory(prefix="insar_hf_space_") as workdir:
+            try:
+                path = stage_upload(paths, Path(workdir))
+                check_upload(path)
+                result = detector.predict(
+                    path,
+                    kind=kind if needs_kind(path) else None,
+                    method=method,
+                    head_fusion=head_fusion,
+                    layer=layer_index,
+                )
+            except (ValueError, TypeError, OSError) as err:
+                refuse(str(err), [*paths, workdir])
+            except Exception as err:  # a bug: the server log keeps the traceback
+                LOG.exception("analysis failed")
+                raise gr.Error(
+                    f"Could not analyse this upload: {hide_paths(str(err))}",
+                    print_exception=False,
+                ) from err
+            known = truth.get(_digest(path)) if len(paths) == 1 else None
         verdict = "Earthquake deformation" if result.label == "earthquake" else "No earthquake"
         boxes = ", ".join(f"{b.as_list()} (score {b.score:.2f})" for b in result.boxes[:3])
         status = (
-            f"**{verdict}** — P(earthquake) = {result.probability:.3f}. "
+            f"**{verdict}** — P(earthquake) = {result.probability:.3f} (model `{label}`). "
             f"Boxes (pixels x_min, y_min, x_max, y_max): {boxes or 'none'}."
         )
         if result.map_boxes:
             status += f" Top box in map coordinates: {result.map_boxes[0]}."
-        known = truth.get(Path(path).name)
         if known:
             mw = f", Mw {known['mw']:.1f}" if known.get("mw") else ""
             status += (
                 f"\n\nSynthetic example: true label **{known['label']}**{mw}, true deformation "
-                f"box {known['deformation_bbox']}."
+                f"box {known['deformation_bbox']} (white)."
             )
+        image, heat = panels(result, known["deformation_bbox"] if known else None)
         gallery = head_map_gallery(result.head_maps, layer=layer_index)
-        return result.probabilities, result.overlay(scale=2), gallery, status
+        return result.probabilities, image, heat, gallery, status
 
-    def analyse_if_file(file, kind, method, head_fusion, layer):
-        if file is None or detector is None:
-            return None, None, None, load_error or "Upload an interferogram or pick an example."
-        return analyse(file, kind, method, head_fusion, layer)
+    def analyse_if_file(files, kind, method, head_fusion, layer):
+        if not files or detector is None:
+            message = load_error or "Upload an interferogram or pick an example."
+            return None, None, None, None, message
+        return analyse(files, kind, method, head_fusion, layer)
+
+    def show_kind(files):
+        try:
+            shown = bool(files) and needs_kind(product_file(upload_paths(files)))
+        except ValueError:
+            shown = False
+        return gr.update(visible=shown)
+
+    def pick_example(evt: gr.SelectData):
+        return [str(examples[evt.index])]
 
     def on_load(request: gr.Request):
         name = request.query_params.get("example") if request else None
@@ -118,23 +312,31 @@ def build_demo(
             return gr.update()
         path = examples_dir / Path(name).name
         if not path.is_file():
-            raise gr.Error(f"Unknown example {name!r}; pick one of the bundled examples.")
-        return str(path)
+            refuse(f"Unknown example {Path(name).name!r}; pick one of the bundled examples.")
+        return [str(path)]
 
     with gr.Blocks(title="InSAR earthquake detector") as demo:
         gr.Markdown(
             "# Earthquake deformation in InSAR interferograms\n"
             "A Vision Transformer classifies a wrapped or unwrapped interferogram and shows where "
-            "it looks: attention rollout (Abnar & Zuidema 2020) as an overlay with boxes, and the "
-            "[CLS] attention of every head. Upload a rendered interferogram (PNG/JPEG, 8-bit "
-            "RGB as made by `insar_hf.render`) or a GeoTIFF product, or pick an example.\n\n"
-            f"Model: `{model_path or 'none'}`"
+            "it looks: attention rollout (Abnar & Zuidema 2020) with boxes, beside the "
+            "interferogram, and the [CLS] attention of every head. "
+            f"{WHAT_TO_UPLOAD} Or pick an example.\n\nModel: `{label}`"
         )
         with gr.Row():
             with gr.Column(scale=1):
-                file_in = gr.File(label="Interferogram", file_types=UPLOAD_TYPES, type="filepath")
+                file_in = gr.File(
+                    label="Interferogram (a product's .unw/.diff with its .par together)",
+                    file_types=UPLOAD_TYPES,
+                    file_count="multiple",
+                    type="filepath",
+                )
                 kind = gr.Radio(
-                    ["wrapped", "unwrapped"], value="wrapped", label="Phase of a GeoTIFF product"
+                    ["wrapped", "unwrapped"],
+                    value="wrapped",
+                    label="Phase in the file",
+                    info=KIND_HELP,
+                    visible=False,
                 )
                 method = gr.Radio(
                     ["rollout", "layer"], value="rollout", label="Map: rollout or one layer"
@@ -148,23 +350,37 @@ def build_demo(
                     label="Layer (rollout up to / shown)",
                 )
                 run = gr.Button("Analyse", variant="primary")
-                examples = sorted(str(p) for p in examples_dir.glob("*.png"))
-                if examples:
-                    gr.Examples(examples=examples, inputs=file_in, label="Synthetic examples")
+                picker = gr.Gallery(
+                    thumbnails(examples, truth),
+                    label="Synthetic examples (click one)",
+                    columns=2,
+                    height="auto",
+                    allow_preview=False,
+                    visible=bool(examples),
+                )
             with gr.Column(scale=2):
                 status = gr.Markdown(load_error or "Upload an interferogram or pick an example.")
                 verdict = gr.Label(label="Verdict", num_top_classes=2)
-                overlay = gr.Image(label="Attention overlay and boxes", format="png", type="pil")
+                with gr.Row():
+                    image_out = gr.Image(label="Interferogram and boxes", format="png", type="pil")
+                    map_out = gr.Image(label="Attention map and boxes", format="png", type="pil")
+                with gr.Accordion("How to read this", open=True):
+                    gr.Markdown(HOW_TO_READ)
                 gallery = gr.Gallery(label="Per-head [CLS] attention", columns=6, height=320)
         inputs = [file_in, kind, method, fusion, layer]
-        outputs = [verdict, overlay, gallery, status]
+        outputs = [verdict, image_out, map_out, gallery, status]
         run.click(analyse, inputs=inputs, outputs=outputs, api_name="analyse")
-        for control in (file_in, kind, method, fusion):
+        file_in.change(show_kind, inputs=file_in, outputs=kind, api_name=False).then(
+            analyse_if_file, inputs=inputs, outputs=outputs, api_name=False
+        )
+        for control in (kind, method, fusion):
             control.change(analyse_if_file, inputs=inputs, outputs=outputs, api_name=False)
         layer.release(analyse_if_file, inputs=inputs, outputs=outputs, api_name=False)
+        picker.select(pick_example, inputs=None, outputs=file_in, api_name=False)
         demo.load(on_load, inputs=None, outputs=file_in, api_name=False)
     return demo
 
 
 if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     build_demo().queue().launch(max_file_size=MAX_FILE_SIZE)

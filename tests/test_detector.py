@@ -66,6 +66,12 @@ def prediction(detector, phase):
     return detector.predict(phase, kind="wrapped")
 
 
+def _noise_image(seed):
+    """A non-constant RGB image (constant ones are refused as holding no signal)."""
+    rgb = np.random.default_rng(seed).integers(1, 256, size=(224, 224, 3), dtype=np.uint8)
+    return Image.fromarray(rgb)
+
+
 def _model_outputs(detector, image):
     """Logits (C,) and attentions (L x (1, H, T, T)) of the model, without the Detector."""
     pixels = pixel_values_from_images([image])  # (1, 3, 224, 224)
@@ -87,7 +93,7 @@ def test_sdpa_model_is_switched_to_eager(model_dir):
     model = ViTForImageClassification.from_pretrained(model_dir, attn_implementation="sdpa")
     det = Detector(model, AutoImageProcessor.from_pretrained(model_dir), device="cpu")
     assert det.model.config._attn_implementation == "eager"
-    assert det.predict(Image.new("RGB", (224, 224), (10, 200, 30))).head_maps.shape[0] == 2
+    assert det.predict(_noise_image(1)).head_maps.shape[0] == 2
 
 
 def test_checkpoint_without_processor_config_gets_the_canonical_processor(model_dir, tmp_path):
@@ -95,7 +101,7 @@ def test_checkpoint_without_processor_config_gets_the_canonical_processor(model_
     shutil.copytree(model_dir, folder)
     (folder / "preprocessor_config.json").unlink()
     det = Detector.from_pretrained(folder, device="cpu")
-    image = Image.new("RGB", (224, 224), (30, 120, 255))
+    image = _noise_image(2)
     expected = Detector.from_pretrained(model_dir, device="cpu").predict(image).probability
     assert det.predict(image).probability == pytest.approx(expected, abs=1e-6)
 
@@ -343,6 +349,48 @@ def test_scan_map_boxes_of_a_product_are_its_frame_boxes_through_the_geotransfor
         assert map_box == pytest.approx(expected, abs=1e-9)
 
 
+def test_an_unwrapped_product_is_predicted_on_its_unwrapped_phase(detector, licsar_unw):
+    phase, _, _ = read_frame(licsar_unw, "unwrapped")
+    result = detector.predict(licsar_unw)
+    expected = detector.predict(phase, kind="unwrapped")
+    assert result.kind == "unwrapped" and result.to_dict()["kind"] == "unwrapped"
+    np.testing.assert_array_equal(np.asarray(result.image), np.asarray(expected.image))
+
+
+def test_a_wrapped_product_file_is_predicted_on_its_wrapped_phase(detector, licsar_unw):
+    wrapped = licsar_unw.with_name("20230120_20230213.geo.diff_pha.tif")
+    phase, kind, _ = read_frame(wrapped)
+    assert kind == "wrapped" and detector.predict(wrapped).kind == "wrapped"
+    expected = detector.predict(phase, kind="wrapped")
+    np.testing.assert_array_equal(
+        np.asarray(detector.predict(wrapped).image), np.asarray(expected.image)
+    )
+
+
+def test_kind_overrides_the_products_own(detector, licsar_unw):
+    result = detector.predict(licsar_unw, kind="wrapped")
+    phase, _, _ = read_frame(licsar_unw, "wrapped")
+    assert result.kind == "wrapped"
+    np.testing.assert_array_equal(
+        np.asarray(result.image), np.asarray(detector.predict(phase, kind="wrapped").image)
+    )
+
+
+def test_read_frame_defaults_to_the_products_kind(licsar_unw):
+    assert read_frame(licsar_unw)[1] == "unwrapped"
+    assert read_frame(licsar_unw.parent)[1] == "wrapped"  # the folder holds both: the default
+
+
+def test_scan_of_an_unwrapped_product_scans_its_unwrapped_phase(detector, licsar_unw):
+    phase, _, _ = read_frame(licsar_unw, "unwrapped")
+    from_path = detector.scan(licsar_unw, window=100, stride=80, progress=False)
+    from_array = detector.scan(phase, kind="unwrapped", window=100, stride=80, progress=False)
+    assert from_path.kind == "unwrapped"
+    np.testing.assert_allclose(
+        from_path.window_probabilities, from_array.window_probabilities, atol=1e-6
+    )
+
+
 # ------------------------------------------------------------------ scan
 
 
@@ -387,6 +435,19 @@ def test_scan_map_boxes_are_its_frame_boxes_through_the_geotransform(detector):
         assert map_box == pytest.approx([*expected, 5000 - 20 * box.y_min])
 
 
+def test_scan_leaves_out_windows_with_too_little_data(detector, frame):
+    holey = frame.copy()
+    holey[:, :210] = np.nan  # windows at column 0: 14 of 224 columns hold data (6 % < 10 %)
+    result = detector.scan(holey, kind="unwrapped", window=224, stride=160, progress=False)
+    judged = [c >= 160 for _, c in result.window_origins]
+    assert np.isnan(result.window_probabilities[~np.array(judged)]).all()
+    assert np.isfinite(result.window_probabilities[judged]).all()
+    assert (
+        np.isnan(result.probability[:, :160]).all()
+        and np.isfinite(result.probability[:, 160:]).all()
+    )
+
+
 def test_scan_boxes_lie_inside_the_frame(detector):
     frame = np.random.default_rng(1).normal(size=(256, 256)).astype(np.float32)
     result = detector.scan(frame, kind="wrapped", min_probability=0.0, progress=False)
@@ -402,6 +463,7 @@ def test_to_dict_holds_the_predictions_values_and_survives_json(prediction):
     data = json.loads(json.dumps(prediction.to_dict()))
     assert data == {
         "source": prediction.source,
+        "kind": "wrapped",
         "label": prediction.label,
         "probability": prediction.probability,
         "probabilities": prediction.probabilities,

@@ -6,7 +6,9 @@ import importlib.util
 import io
 import json
 import re
+import shlex
 import socket
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -82,6 +84,17 @@ def test_model_card_model_index_equals_metrics_json(quickstart):
     assert reported["f1"] == pytest.approx(overall["f1"])
 
 
+def test_model_card_names_the_dataset_by_its_card_never_by_the_folder(quickstart):
+    from huggingface_hub import ModelCard
+
+    from insar_hf.dataset.card import PRETTY_NAME
+
+    card = ModelCard.load(quickstart["out"] / "model" / "README.md")
+    assert {(r.dataset_type, r.dataset_name) for r in card.data.eval_results} == {
+        (PRETTY_NAME, PRETTY_NAME)
+    }
+
+
 def test_staged_space_points_at_the_local_checkpoint(quickstart):
     space = quickstart["out"] / "space"
     assert (space / "model_id.txt").read_text().strip() == str(
@@ -114,7 +127,7 @@ def test_staged_space_serves_one_prediction_on_loopback(quickstart):
     )
     try:
         label, *_, status = Client(demo.local_url, verbose=False).predict(
-            handle_file(str(example)), "wrapped", "rollout", "mean", 1, api_name="/analyse"
+            [handle_file(str(example))], "wrapped", "rollout", "mean", 1, api_name="/analyse"
         )
     finally:
         demo.close()
@@ -154,6 +167,8 @@ def test_push_to_hub_uploads_dataset_model_and_space(quickstart, hub_standin):
     assert "model.safetensors" in hub_standin.files(ids["model"], "model")
     space_files = hub_standin.files(ids["space"], "space")
     assert "app.py" in space_files and "model_id.txt" in space_files
+    card = hub_standin.files(ids["model"], "model")["README.md"].decode()
+    assert f"type: {ids['dataset']}" in card and "type: dataset\n" not in card
 
 
 def test_plan_fills_the_budget_with_measured_speeds():
@@ -184,3 +199,102 @@ def test_dataset_made_with_the_same_size_and_seed_but_other_settings_is_replaced
     folder, reused = dataset_step(config, plan)
     assert not reused and check_dataset(folder) == []
     assert read_generation(folder)["shard_size"] == 100
+
+
+def test_rerun_on_the_same_folder_spelled_relative_reuses_the_finished_model(
+    quickstart, monkeypatch
+):
+    out = quickstart["out"]
+    weights = out / "model" / "model.safetensors"
+    before = weights.stat().st_mtime_ns
+    monkeypatch.chdir(out.parent)
+    for spelling in (out.name, f"./{out.name}"):
+        lines: list[str] = []
+        run_quickstart(QuickstartConfig(out_dir=spelling, **TINY), echo=lines.append)
+        assert f"reused {Path(spelling) / 'model'}" in "\n".join(lines)
+    assert weights.stat().st_mtime_ns == before
+
+
+def test_rerun_with_other_settings_stops_with_one_line_and_keeps_the_model(quickstart, capsys):
+    out = quickstart["out"]
+    weights = out / "model" / "model.safetensors"
+    before = (weights.stat().st_mtime_ns, (out / "quickstart_plan.json").read_text())
+    argv = [f"--{k.replace('_', '-')}={v}" for k, v in {**TINY, "epochs": 2}.items()]
+    assert main(["quickstart", "--out", str(out), *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "finished model trained with other settings (--num_train_epochs 1 -> 2)" in err
+    assert "Nothing was changed: pass --overwrite to replace it" in err
+    assert (weights.stat().st_mtime_ns, (out / "quickstart_plan.json").read_text()) == before
+
+
+def test_push_hint_is_the_exact_generate_command_and_it_only_uploads(quickstart, hub_standin):
+    line = next(
+        s.strip()
+        for s in quickstart["log"].splitlines()
+        if s.strip().startswith("insar-hf generate")
+    )
+    argv = shlex.split(line.replace("YOUR_ORG", "standin-user"))
+    assert argv[argv.index("--num-samples") + 1] == "40" and "--seed" in argv
+    dataset = quickstart["out"] / "dataset"
+    shards = {p.name: p.stat().st_mtime_ns for p in (dataset / "data").iterdir()}
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log):
+        assert main(argv[1:] + ["--no-progress", "--no-figure"]) == 0
+    assert "0 shards written" in log.getvalue()
+    assert {p.name: p.stat().st_mtime_ns for p in (dataset / "data").iterdir()} == shards
+    files = hub_standin.files("standin-user/insar-synthetic-earthquakes", "dataset")
+    assert any(f.endswith(".parquet") for f in files)
+
+
+def test_push_hints_name_the_model_repository_the_push_step_uses(quickstart):
+    from insar_hf.quickstart.config import model_repo_name
+
+    log = quickstart["log"]
+    model_id = f"YOUR_ORG/{model_repo_name('vit-micro')}"
+    assert f"--repo-id {model_id}" in log and f"--model {model_id}" in log
+
+
+def _finished_model(out, argv_epochs: str):
+    model = out / "model"
+    model.mkdir(parents=True)
+    (model / "metrics.json").write_text("{}")
+    config = QuickstartConfig(out_dir=out, num_samples=20, epochs=1, workers=1)
+    plan = make_plan(config, scenes_per_s=50.0, train_rate=40.0, infer_rate=120.0)
+    from insar_hf.quickstart.steps import training_argv
+
+    argv = training_argv(config, plan, Path("elsewhere/dataset"), Path("elsewhere/model"))
+    argv[argv.index("--num_train_epochs") + 1] = argv_epochs
+    (model / "quickstart_plan.json").write_text(json.dumps({"argv": argv}))
+    return config, plan
+
+
+def test_finished_model_with_the_same_settings_under_other_paths_is_no_conflict(tmp_path):
+    from insar_hf.quickstart.steps import model_conflict
+
+    config, plan = _finished_model(tmp_path, "1")
+    assert model_conflict(config, plan) is None
+
+
+def test_finished_model_with_other_settings_is_kept_unless_overwrite_is_given(tmp_path):
+    from insar_hf.quickstart.config import QuickstartConflictError
+    from insar_hf.quickstart.steps import check_conflicts
+
+    config, plan = _finished_model(tmp_path, "3")
+    with pytest.raises(QuickstartConflictError, match=r"--num_train_epochs 3 -> 1\)"):
+        check_conflicts(config, plan)
+    assert (tmp_path / "model" / "metrics.json").is_file()
+    check_conflicts(QuickstartConfig(**{**config.__dict__, "overwrite": True}), plan)
+
+
+def test_folder_not_made_by_generate_at_out_dataset_is_never_deleted(tmp_path):
+    from insar_hf.quickstart.config import QuickstartConflictError
+    from insar_hf.quickstart.steps import dataset_step
+
+    config = QuickstartConfig(out_dir=tmp_path, num_samples=20, epochs=1, workers=1)
+    plan = make_plan(config, scenes_per_s=50.0, train_rate=40.0, infer_rate=120.0)
+    (tmp_path / "dataset").mkdir()
+    (tmp_path / "dataset" / "mine.csv").write_text("precious")
+    with pytest.raises(QuickstartConflictError, match="was not made by `insar-hf generate`"):
+        dataset_step(config, plan)
+    assert (tmp_path / "dataset" / "mine.csv").read_text() == "precious"

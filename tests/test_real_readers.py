@@ -142,10 +142,24 @@ def test_binary_truncated_file_names_size_and_fix(tmp_path, quake_los):
         read_product(par)
 
 
-def test_binary_par_without_dates_asks_for_them(tmp_path, quake_los):
-    par = write_binary(tmp_path, "ifg", quake_los)
-    with pytest.raises(ProductError, match="add 'date1: YYYYMMDD'"):
+def test_binary_par_without_dates_reads_with_dates_unknown(tmp_path, quake_los):
+    ifg = read_product(write_binary(tmp_path, "ifg", quake_los))
+    assert (ifg.date1, ifg.date2) == (None, None) and "dates unknown" in " ".join(ifg.notes)
+    np.testing.assert_allclose(ifg.los_m, quake_los)
+
+
+def test_binary_par_with_one_date_only_is_refused(tmp_path, quake_los):
+    par = write_binary(tmp_path, "ifg", quake_los, extra="date1: 20230120\n")
+    with pytest.raises(ProductError, match="'date1' and 'date2' must be given together"):
         read_product(par)
+
+
+def test_labelling_a_product_without_dates_asks_for_them(tmp_path, quake_los):
+    from insar_hf.real.labelling import place_events
+
+    ifg = read_product(write_binary(tmp_path, "ifg", quake_los))
+    with pytest.raises(ProductError, match="catalogue labelling needs them; add 'date1: YYYYMMDD'"):
+        place_events(ifg, [])
 
 
 def test_binary_par_missing_key_is_named(tmp_path, quake_los):
@@ -188,10 +202,17 @@ def test_integer_phase_raster_is_wrong_dtype(tmp_path, quake_los):
 
 
 def test_unrecognised_file_is_reported(tmp_path):
-    path = tmp_path / "notes.tif"
+    path = tmp_path / "notes.r4"
     path.write_text("x")
     with pytest.raises(ProductError, match="not a recognised product"):
         read_product(path)
+
+
+def test_a_tif_that_is_no_raster_is_reported_as_such(tmp_path):
+    path = tmp_path / "notes.tif"
+    path.write_text("x")
+    with pytest.raises(ProductError, match="not a readable raster"):
+        read_product(path, kind="wrapped")
 
 
 def test_find_products_lists_one_path_per_product(tmp_path, quake_los):

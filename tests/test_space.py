@@ -5,7 +5,9 @@ import base64
 import fcntl
 import importlib.util
 import json
+import logging
 import os
+import re
 import select
 import shutil
 import socket
@@ -60,7 +62,7 @@ def space(tmp_path_factory):
     demo = app.build_demo(str(model_dir), examples_dir=examples)
     url = _launch(demo, app)
     example = examples / "earthquake_wrapped_1.png"
-    yield {"url": url, "model": model_dir, "example": example, "app": app}
+    yield {"url": url, "model": model_dir, "example": example, "app": app, "demo": demo}
     demo.close()
 
 
@@ -70,42 +72,161 @@ def _client(url):
     return Client(url, verbose=False)
 
 
-def test_prediction_through_gradio_client_matches_detector(space):
+def _analyse(url, *paths, kind="wrapped"):
     from gradio_client import handle_file
 
-    label, overlay, gallery, status = _client(space["url"]).predict(
-        handle_file(str(space["example"])), "wrapped", "rollout", "mean", 2, api_name="/analyse"
+    return _client(url).predict(
+        [handle_file(str(p)) for p in paths], kind, "rollout", "mean", 2, api_name="/analyse"
     )
+
+
+def _refusal(url, *paths, kind="wrapped") -> str:
+    with pytest.raises(Exception) as info:
+        _analyse(url, *paths, kind=kind)
+    return str(info.value)
+
+
+def test_prediction_through_gradio_client_matches_detector(space):
+    label, image, heat, gallery, status = _analyse(space["url"], space["example"])
     expected = Detector.from_pretrained(space["model"], device="cpu").predict(space["example"])
     got = {c["label"]: c["confidence"] for c in label["confidences"]}
     assert got == pytest.approx(expected.probabilities, abs=1e-4)
-    assert Image.open(overlay).size == (448, 448)  # shown at twice the model input
+    assert Image.open(image).size == Image.open(heat).size == (448, 448)  # twice the input
     assert len(gallery) == 4  # one map per head of the chosen layer
     assert f"P(earthquake) = {expected.probability:.3f}" in status
     assert "true label **earthquake**" in status  # the example's ground truth is shown
 
 
-def test_sixteen_bit_upload_gets_a_clear_message(space, tmp_path):
-    from gradio_client import handle_file
+def test_interferogram_and_attention_map_are_shown_side_by_side(space):
+    _, image, heat, _, _ = _analyse(space["url"], space["example"])
+    expected = Detector.from_pretrained(space["model"], device="cpu").predict(space["example"])
+    source = np.asarray(expected.image.resize((448, 448), Image.Resampling.NEAREST))
+    image, heat = np.asarray(Image.open(image).convert("RGB")), np.asarray(Image.open(heat))
+    same = (image == source).all(axis=-1).mean()
+    assert same > 0.9  # the interferogram itself, fringes intact, under a few box outlines
+    assert (heat == source).all(axis=-1).mean() < 0.1  # the map, not the interferogram
 
+
+def test_true_box_of_a_synthetic_example_is_drawn_in_white(space):
+    record = next(
+        r
+        for r in json.loads((SPACE_DIR / "examples" / "examples.json").read_text())
+        if r["file"] == space["example"].name
+    )
+    x0, y0, x1, y1 = record["deformation_bbox"]
+    _, image, heat, _, _ = _analyse(space["url"], space["example"])
+    for panel in (image, heat):
+        pixels = np.asarray(Image.open(panel).convert("RGB"))
+        assert (pixels[2 * y0 + 20 : 2 * y1 - 20, 2 * x0] == 255).all()  # the left edge
+        assert (pixels[2 * y0, 2 * x0 + 20 : 2 * x1 - 20] == 255).all()  # the top edge
+
+
+def test_upload_that_only_shares_an_example_name_gets_no_true_box(space, tmp_path):
+    impostor = tmp_path / space["example"].name
+    Image.open(space["example"]).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(impostor)
+    *_, status = _analyse(space["url"], impostor)
+    assert "P(earthquake)" in status and "true label" not in status
+
+
+def test_model_is_named_by_its_model_name_not_a_server_path(space):
+    *_, status = _analyse(space["url"], space["example"])
+    assert "(model `model (local checkpoint)`)" in status
+    assert str(space["model"]) not in status
+    app = space["app"]
+    assert app.model_label("org/insar-vit") == "org/insar-vit"
+    name = json.loads((SPACE_DIR / "model" / "training_config.json").read_text())["model_name"]
+    assert app.model_label(str(SPACE_DIR / "model")) == f"{name} (local checkpoint)"
+
+
+def test_sixteen_bit_upload_says_what_to_upload_instead(space, tmp_path):
     path = tmp_path / "deep.png"
     Image.fromarray(np.full((64, 64), 40000, dtype=np.uint16)).save(path)
-    with pytest.raises(Exception, match="16-bit") as info:
-        _client(space["url"]).predict(
-            handle_file(str(path)), "wrapped", "rollout", "mean", 2, api_name="/analyse"
-        )
-    assert "Traceback" not in str(info.value)
+    message = _refusal(space["url"], path)
+    assert "deep.png is a 16-bit image" in message and "Upload an interferogram rendered" in message
+    assert "2-D" not in message and "array" not in message and "Traceback" not in message
 
 
 def test_file_that_is_not_an_image_gets_a_clear_message(space, tmp_path):
-    from gradio_client import handle_file
-
     path = tmp_path / "fake.png"
     path.write_bytes(b"this is not an image")
-    with pytest.raises(Exception, match="not a readable PNG/JPEG image"):
-        _client(space["url"]).predict(
-            handle_file(str(path)), "wrapped", "rollout", "mean", 2, api_name="/analyse"
-        )
+    assert "fake.png: not a readable PNG/JPEG image" in _refusal(space["url"], path)
+
+
+def test_errors_never_show_a_server_path(space, tmp_path):
+    path = tmp_path / "notes.tif"
+    path.write_bytes(b"II*\x00 not really a GeoTIFF")
+    message = _refusal(space["url"], path)
+    assert "notes.tif" in message
+    assert re.search(r"/[\w.-]+/", message) is None, message  # no folder of the server
+
+
+def test_handled_error_leaves_one_log_line_and_no_traceback(space, tmp_path, capfd, caplog):
+    path = tmp_path / "fake.png"
+    path.write_bytes(b"this is not an image")
+    capfd.readouterr()
+    with caplog.at_level(logging.WARNING, logger="insar_hf.space"):
+        _refusal(space["url"], path)
+        time.sleep(0.5)  # the server thread finishes logging after answering
+    records = [r for r in caplog.records if r.name == "insar_hf.space"]
+    assert len(records) == 1 and "fake.png: not a readable" in records[0].getMessage()
+    assert records[0].exc_info is None
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_kind_control_applies_only_to_files_that_do_not_say_their_kind(space, tmp_path):
+    app = space["app"]
+    named = tmp_path / "20230120_20230213.geo.unw.tif"
+    plain = tmp_path / "frame.tiff"
+    for path in (named, plain):
+        path.write_bytes(b"II*\x00")
+    assert not app.needs_kind(space["example"]) and not app.needs_kind(named)
+    assert app.needs_kind(plain) and app.needs_kind(tmp_path / "pair.par")
+
+
+DEV = SPACE_DIR.parent.parent / "shared" / "real-dev"
+
+
+@pytest.mark.skipif(not DEV.is_dir(), reason="../shared/real-dev (the dev frames) is absent")
+def test_both_dev_frames_and_a_tiff_copy_are_analysed_by_the_space(space, tmp_path):
+    licsar = DEV / "galapagos_2017" / "sierra_negra_20170320_20170413.geo.diff_pha.tif"
+    plain = shutil.copy(licsar, tmp_path / "frame.tiff")  # no name to say its kind
+    pair = (DEV / "thessaly_2021" / "greece.unw", DEV / "thessaly_2021" / "greece.par")
+    for files in ((licsar,), (plain,), pair):
+        *_, status = _analyse(space["url"], *files)
+        assert "P(earthquake)" in status and "Top box in map coordinates" in status
+    message = _refusal(space["url"], pair[0])
+    assert "greece.unw needs its header greece.par: upload both files together." in message
+
+
+def test_kind_control_is_hidden_until_an_upload_that_does_not_say_its_kind(space, tmp_path):
+    demo = space["demo"]
+    control = next(
+        c for c in demo.config["components"] if c["props"].get("label") == "Phase in the file"
+    )
+    assert control["props"]["visible"] is False
+    show_kind = next(f.fn for f in demo.fns.values() if f.fn.__name__ == "show_kind")
+    plain, named = tmp_path / "frame.tif", tmp_path / "20230120_20230213.geo.diff_pha.tif"
+    for path in (plain, named):
+        path.write_bytes(b"II*\x00")
+    assert show_kind([str(plain)])["visible"] is True
+    assert show_kind([str(named)])["visible"] is False
+    assert show_kind([str(space["example"])])["visible"] is False
+    assert show_kind(None)["visible"] is False
+
+
+def test_a_product_is_staged_with_its_par_and_one_file_is_read_as_it_is(tmp_path):
+    app = _load_app()
+    folders = [tmp_path / "u1", tmp_path / "u2", tmp_path / "work"]
+    for folder in folders:
+        folder.mkdir()
+    unw, par = folders[0] / "greece.unw", folders[1] / "greece.par"
+    unw.write_bytes(b"x")
+    par.write_text("y")
+    staged = app.stage_upload([unw, par], folders[2])
+    assert staged == folders[2] / "greece.unw" and (folders[2] / "greece.par").is_file()
+    assert app.stage_upload([par], folders[2]) == par
+    with pytest.raises(ValueError, match="Upload one interferogram at a time"):
+        app.product_file([unw, unw.with_suffix(".diff"), tmp_path / "a.png"])
 
 
 def test_app_without_model_explains_how_to_configure_one(monkeypatch, tmp_path):
@@ -121,7 +242,7 @@ def test_app_without_model_explains_how_to_configure_one(monkeypatch, tmp_path):
         Image.new("RGB", (224, 224)).save(image)
         with pytest.raises(Exception, match="INSAR_HF_MODEL"):
             _client(url).predict(
-                handle_file(str(image)), "wrapped", "rollout", "mean", 1, api_name="/analyse"
+                [handle_file(str(image))], "wrapped", "rollout", "mean", 1, api_name="/analyse"
             )
     finally:
         demo.close()
@@ -253,14 +374,28 @@ def browser(tmp_path):
 VERDICT_SHOWN = "document.body.innerText.includes('P(earthquake) =')"
 
 
-def test_headless_chromium_clicks_an_example_and_saves_a_screenshot(space, browser, tmp_path):
-    name = space["example"].name
-    find = f"[...document.querySelectorAll('button')].find(b => b.innerText.includes('{name}'))"
+def test_headless_chromium_clicks_an_example_thumbnail_and_saves_a_screenshot(
+    space, browser, tmp_path
+):
+    record = next(
+        r
+        for r in json.loads((SPACE_DIR / "examples" / "examples.json").read_text())
+        if r["file"] == space["example"].name
+    )
+    caption = space["app"].caption(record)
+    assert caption == f"Mw {record['mw']:.1f}, {record['kind']}"
+    find = (
+        "[...document.querySelectorAll('button.thumbnail-item')]"
+        f".find(b => (b.querySelector('img') || {{}}).alt === '{caption}')"
+    )
     session = browser.open(space["url"])
-    assert browser.wait_for(session, f"!!{find}"), "the example button never appeared"
+    assert browser.wait_for(session, f"!!{find}"), "the example thumbnail never appeared"
+    assert browser.evaluate(session, "document.body.innerText.includes('How to read this')")
     browser.evaluate(session, f"{find}.click()")
     assert browser.wait_for(session, VERDICT_SHOWN), "no verdict after clicking the example"
-    assert browser.evaluate(session, "document.querySelectorAll('img').length") >= 5
+    assert browser.evaluate(session, "document.body.innerText.includes('true label')")
+    # 8 example thumbnails, the interferogram and the map side by side, 4 heads
+    assert browser.wait_for(session, "document.querySelectorAll('img').length >= 14")
     data = browser.send("Page.captureScreenshot", {"format": "png"}, session)["data"]
     shot = tmp_path / "space.png"
     shot.write_bytes(base64.b64decode(data))
@@ -350,5 +485,5 @@ def test_upload_over_the_size_limit_is_refused(space, tmp_path):
     path.write_bytes(os.urandom(21 * 1024 * 1024))
     with pytest.raises(Exception, match="exceeds the maximum file size of 20971520 bytes"):
         _client(space["url"]).predict(
-            handle_file(str(path)), "wrapped", "rollout", "mean", 2, api_name="/analyse"
+            [handle_file(str(path))], "wrapped", "rollout", "mean", 2, api_name="/analyse"
         )

@@ -3,7 +3,7 @@
 Checks the card (README.md: features and split sizes), that every shard
 data/{split}-{i:05d}-of-{n:05d}.parquet is present and readable to its last row group, has the
 card's features and the expected row count, that the shards of each split add up to the card's
-count, and that no temporary file of an interrupted run is left. Exit status 0 when all is well,
+count, that no split is empty, and that no temporary file of an interrupted run is left. Exit status 0 when all is well,
 1 otherwise (one line per problem).
 
 examples:

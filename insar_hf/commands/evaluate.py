@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sys
 from pathlib import Path
 
 
@@ -34,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from datasets import load_dataset
 
+    from insar_hf.model.checkpoint import ModelSourceError, resolve_model_source
     from insar_hf.model.presets import load_model
     from insar_hf.training.card import TRAINING_CONFIG_FILE, write_model_card
     from insar_hf.training.evaluation import evaluate_model
@@ -42,6 +44,11 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit(f"--batch-size must be >= 1, got {args.batch_size}")
     if args.max_samples is not None and args.max_samples < 1:
         raise SystemExit(f"--max-samples must be >= 1, got {args.max_samples}")
+    try:
+        resolve_model_source(args.model)
+    except ModelSourceError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     output = Path(args.output or args.model)
     if not output.is_dir() and args.output is None:
         raise SystemExit(f"--model {args.model} is not a local folder: give --output FOLDER")

@@ -1,13 +1,16 @@
 """Classify interferograms and explain the verdict with attention boxes.
 
 FILE can be a rendered interferogram image (.png, .jpg) or a product (GeoTIFF, .unw/.diff with
-.par, or a product folder) read by insar_hf.products. The model is a checkpoint folder or a Hub id
+.par, or a product folder) read by insar_hf.products. A product knows which phase it holds
+(x.geo.unw.tif is unwrapped, x.geo.diff_pha.tif wrapped; a folder or .par holding both gives
+wrapped); --kind overrides it and is required for a plain single-band GeoTIFF. The model is a checkpoint folder or a Hub id
 (default: the INSAR_HF_MODEL environment variable).
 
 examples:
   insar-hf predict scene.png --model runs/vit-micro
   insar-hf predict a.png b.png --model runs/vit-micro --json
-  insar-hf predict 20230120_20230213.geo.unw.tif --kind unwrapped --overlay overlay.png
+  insar-hf predict 20230120_20230213.geo.unw.tif --overlay overlay.png
+  insar-hf predict phase.tif --kind wrapped        (a plain GeoTIFF does not say its kind)
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--kind",
         choices=KIND_NAMES,
         default=None,
-        help="phase of a product to classify (default wrapped); ignored for images",
+        help="phase to classify: required for a plain GeoTIFF; overrides a product's own kind; "
+        "ignored for images",
     )
     parser.add_argument("--method", choices=("rollout", "layer"), default="rollout")
     parser.add_argument("--head-fusion", choices=("mean", "max", "min"), default="mean")
@@ -59,20 +63,59 @@ def overlay_paths(out: str | Path, files: list[str]) -> list[Path]:
     return paths
 
 
+def check_output_path(path: Path) -> str | None:
+    """Why an image cannot be written at ``path`` (one line), or None; nothing is created."""
+    from PIL import Image
+
+    if path.suffix.lower() not in Image.registered_extensions():
+        return f"--overlay {path}: unknown image type {path.suffix!r}; end the name with .png"
+    if path.is_dir():
+        return f"--overlay {path}: is a folder; give a file name such as {path / 'overlay.png'}"
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # the nearest existing ancestor is where folders will be made
+    if not folder.is_dir():
+        return f"--overlay {path}: cannot make folder {path.parent}: {folder} is a file"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"--overlay {path}: cannot write in {folder} (permission denied)"
+    return None
+
+
+def save_atomically(image, path: Path) -> None:
+    """Write ``image`` to ``path`` through a temporary file, so no half-written file is left."""
+    import tempfile
+
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            image.save(handle, format=Image.registered_extensions()[path.suffix.lower()])
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def run(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    if not args.model:
-        print(
-            "error: no model: pass --model FOLDER_OR_HUB_ID or set INSAR_HF_MODEL",
-            file=sys.stderr,
-        )
+    def fail(message: str) -> int:
+        print(f"error: {message}", file=sys.stderr)
         return 2
+
+    if not args.model:
+        return fail("no model: pass --model FOLDER_OR_HUB_ID or set INSAR_HF_MODEL")
+    overlays = overlay_paths(args.overlay, args.files) if args.overlay else []
+    for out in overlays:  # before the work: a bad output path must not cost the prediction
+        if (problem := check_output_path(out)) is not None:
+            return fail(problem)
     from insar_hf.inference.detector import Detector
 
-    detector = Detector.from_pretrained(args.model, device=args.device)
     try:
+        detector = Detector.from_pretrained(args.model, device=args.device)
         results = detector.predict(
             list(args.files),
             kind=args.kind,
@@ -81,19 +124,21 @@ def run(args: argparse.Namespace) -> int:
             threshold=args.threshold,
             batch_size=args.batch_size,
         )
-    except (ValueError, FileNotFoundError, TypeError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    except (ValueError, OSError, TypeError) as err:  # ours are ValueError / FileNotFoundError
+        return fail(str(err))
     for result, path in zip(results, args.files):
         result.source = str(path)
-    if args.overlay:
-        for result, out in zip(results, overlay_paths(args.overlay, args.files)):
-            out.parent.mkdir(parents=True, exist_ok=True)
-            result.overlay().save(out)
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=2))
     else:
         for r in results:
             top = r.boxes[0].as_list() if r.boxes else "none"
-            print(f"{r.source}: {r.label} (p_earthquake={r.probability:.3f}) top box {top}")
+            kind = f" [{r.kind} phase]" if r.kind else ""
+            print(f"{r.source}{kind}: {r.label} (p_earthquake={r.probability:.3f}) top box {top}")
+    sys.stdout.flush()  # the verdicts are out before any overlay can fail
+    for result, out in zip(results, overlays):
+        try:
+            save_atomically(result.overlay(), out)
+        except OSError as err:
+            return fail(f"--overlay {out}: not written ({err}); the verdicts above stand")
     return 0

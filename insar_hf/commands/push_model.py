@@ -22,8 +22,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from insar_hf.model.checkpoint import ModelSourceError, check_model_folder
     from insar_hf.training.card import push_model
 
-    url = push_model(args.model, args.repo_id, token=args.token, private=args.private)
+    try:
+        check_model_folder(args.model)  # before any Hub call: one line, no traceback
+        url = push_model(args.model, args.repo_id, token=args.token, private=args.private)
+    except (ModelSourceError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     print(f"pushed {args.model} -> {url}")
     return 0

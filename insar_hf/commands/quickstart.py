@@ -5,7 +5,9 @@ as training/train.py (OUT/model: checkpoint, image processor, metrics.json, figu
 with model-index, attention-localisation scores), and stages the Gradio Space wired to that
 checkpoint (OUT/space). The run is planned to fit --minutes on this machine (a few seconds of
 calibration first) and prints its time estimate before starting. Re-running the same command
-reuses every finished step. Local folders stand in for the Hub unless --push-to-hub is given.
+reuses every finished step, however OUT is spelled; a finished dataset or model made with other
+settings is never replaced unless --overwrite is given (the run stops first and says what differs).
+Local folders stand in for the Hub unless --push-to-hub is given.
 
 examples:
   insar-hf quickstart                                  # ~15 min on a 2-core laptop
@@ -64,6 +66,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(needs a token: `hf auth login` or HF_TOKEN)",
     )
     parser.add_argument("--token", default=None, help="Hub token (default: login or HF_TOKEN)")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a finished dataset or model in --out made with other settings "
+        "(default: stop and say what differs)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -82,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
             learning_rate=args.learning_rate,
             push_to_hub=args.push_to_hub,
             token=args.token,
+            overwrite=args.overwrite,
         )
         run_quickstart(config)
     except (ValueError, FileNotFoundError, FileExistsError) as err:

@@ -29,7 +29,7 @@ def check_dataset(out_dir: str | Path) -> list[str]:
     (``{split}-{i}-of-{n}``, all ``i < n``) is present, readable to the last row group, has the
     card's features and the row count that :data:`~insar_hf.dataset.layout.GENERATION_FILE`
     implies; the shards' rows per split equal the card's ``num_examples``; no temporary file is
-    left behind.
+    left behind; no split is empty (training and evaluation need all three).
     """
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
@@ -58,6 +58,14 @@ def check_dataset(out_dir: str | Path) -> list[str]:
             problems.append(
                 f"README.md: split {split!r} declares {declared} examples, the shards hold {rows_per_split[split]}"
             )
+    declared = card_counts or (params or {}).get("split_sizes") or {}
+    if declared:
+        problems += [
+            f"{split}: empty split (0 examples); training evaluates on validation and tests on "
+            "test: generate the dataset again with more samples"
+            for split in SPLITS
+            if not declared.get(split)
+        ]
     return problems
 
 

@@ -79,6 +79,58 @@ def split_sizes(num_samples: int, fractions: Sequence[float] = (0.8, 0.1, 0.1)) 
     return dict(zip(SPLITS, sizes))
 
 
+def smallest_num_samples(fractions: Sequence[float] = (0.8, 0.1, 0.1)) -> int | None:
+    """The smallest ``num_samples`` for which :func:`split_sizes` leaves no split empty.
+
+    None when a fraction is 0 (that split is empty whatever the size).
+    """
+    if min(fractions) <= 0:
+        return None
+    n = 1
+    while min(split_sizes(n, fractions).values()) < 1:
+        n += 1
+    return n
+
+
+def check_split_sizes(sizes: dict[str, int], fractions: Sequence[float] | None = None) -> None:
+    """Refuse a dataset with an empty split: training evaluates on validation, tests on test.
+
+    ``fractions`` (when the sizes came from them) let the message name the smallest size.
+    """
+    empty = [split for split, n in sizes.items() if n < 1]
+    if not empty:
+        return
+    what = f"{sum(sizes.values())} samples give {' and '.join(f'0 {s}' for s in empty)} samples"
+    if fractions is None:
+        raise ValueError(
+            f"split sizes {list(sizes.values())} leave {', '.join(empty)} empty; every split "
+            "needs at least 1 sample (training evaluates on validation and tests on test)"
+        )
+    smallest = smallest_num_samples(fractions)
+    if smallest is None:
+        raise ValueError(
+            f"split fractions {list(fractions)} leave {', '.join(empty)} empty; give every "
+            "split a fraction above 0"
+        )
+    raise ValueError(
+        f"{what} with split fractions {list(fractions)}; every split needs samples: use "
+        f"--num-samples {smallest} or more"
+    )
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Make ``out_dir`` (and its parents) now, or say in one line why it cannot be made."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"--out {out_dir} is a file; give a folder for the dataset")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ValueError(
+            f"--out {out_dir}: cannot make this folder ({err.strerror or err}); give a folder "
+            "whose parents are folders you may write to"
+        ) from None
+
+
 # ------------------------------------------------------------------------------ worker processes
 def _config_to_dict(config) -> dict[str, Any] | None:
     if config is None:
@@ -221,6 +273,7 @@ def generate_dataset(
         if num_samples is None:
             raise ValueError("give num_samples (with split fractions) or explicit split sizes")
         sizes = split_sizes(num_samples, splits)
+    check_split_sizes(sizes, None if split_sizes_ is not None else splits)
     config = _scene_config(scene_config)
     if workers is None:  # the cores this process may use (SLURM / taskset / containers)
         workers = (
@@ -233,6 +286,7 @@ def generate_dataset(
     features = dataset_features(with_raw, raw_shape=_raw_shape(config))
     plan = shard_plan(sizes, shard_size)
     mine = assigned_shards(plan, shard_index, num_shards)
+    check_out_dir(out_dir)  # last of the checks, before any work
 
     data_dir = out_dir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)

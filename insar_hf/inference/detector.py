@@ -35,7 +35,13 @@ from insar_hf.inference.attention import (
     upsample_map,
 )
 from insar_hf.inference.boxes import Box, boxes_from_map, boxes_to_map_coordinates, merge_boxes
-from insar_hf.inference.inputs import check_field, prepare_input, read_frame, render_phase
+from insar_hf.inference.inputs import (
+    check_field,
+    is_judgeable,
+    prepare_input,
+    read_frame,
+    render_phase,
+)
 from insar_hf.inference.overlay import draw_overlay
 from insar_hf.model.presets import build_image_processor, load_model
 from insar_hf.schema import IMAGE_SIZE, POSITIVE_LABEL
@@ -68,6 +74,9 @@ class Prediction:
         ``boxes`` in map coordinates ``[x_min, y_min, x_max, y_max]`` for georeferenced input.
     source : str or None
         File name or a short description of the input.
+    kind : {"wrapped", "unwrapped"} or None
+        The phase the input was rendered from (a product's own unless ``kind`` was passed);
+        None for images.
     """
 
     label: str
@@ -79,11 +88,13 @@ class Prediction:
     image: Any
     map_boxes: list[list[float]] | None = None
     source: str | None = None
+    kind: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (no arrays, no image)."""
         return {
             "source": self.source,
+            "kind": self.kind,
             "label": self.label,
             "probability": self.probability,
             "probabilities": dict(self.probabilities),
@@ -108,7 +119,9 @@ class ScanResult:
     window_origins : list[tuple[int, int]]
         ``(row, col)`` of each window's top-left pixel.
     window_probabilities : np.ndarray
-        Shape ``(n_windows,)``.
+        Shape ``(n_windows,)``; NaN for a window with too little data to judge
+        (:func:`insar_hf.inference.inputs.is_judgeable`), which ``probability`` leaves out (NaN
+        where no judged window covers a pixel).
     boxes : list[Box]
         Merged boxes of the positive windows, in frame pixels (half-open), best first.
     map_boxes : list[list[float]] or None
@@ -124,6 +137,7 @@ class ScanResult:
     map_boxes: list[list[float]] | None = None
     window: int = IMAGE_SIZE
     geotransform: Any = None
+    kind: str | None = None  # the phase scanned: a product's own unless ``kind`` was passed
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -169,11 +183,12 @@ class Detector:
 
         A checkpoint without ``preprocessor_config.json`` gets
         :func:`insar_hf.model.presets.build_image_processor` (the processor every checkpoint is
-        trained with).
+        trained with). A missing folder or unknown Hub id raises
+        :class:`~insar_hf.model.checkpoint.ModelSourceError` before anything is downloaded.
         """
         from transformers import AutoImageProcessor
 
-        model = load_model(str(path_or_repo_id), attn_implementation="eager")
+        model = load_model(path_or_repo_id, attn_implementation="eager")
         try:
             processor = AutoImageProcessor.from_pretrained(str(path_or_repo_id))
         except OSError:
@@ -221,8 +236,9 @@ class Detector:
         x
             PIL image, image or product path, 2-D array, or a list of those.
         kind, units, wavelength_m
-            For array input: ``"wrapped"`` / ``"unwrapped"``; ``"rad"`` (phase) or ``"m"``
-            (LOS displacement, positive away from the satellite) with the radar wavelength.
+            For array input (and plain GeoTIFFs): ``"wrapped"`` / ``"unwrapped"``; a product
+            knows its own kind, which ``kind`` overrides. ``"rad"`` (phase) or ``"m"`` (LOS
+            displacement, positive away from the satellite) with the radar wavelength.
         method, head_fusion, layer
             Combined map: ``"rollout"`` through ``layer`` (default all) or the single ``"layer"``
             map; heads fused by ``"mean"``, ``"max"`` or ``"min"``.
@@ -277,6 +293,7 @@ class Detector:
                         image=item.image,
                         map_boxes=map_boxes,
                         source=item.source,
+                        kind=item.kind,
                     )
                 )
         return results[0] if single else results
@@ -310,8 +327,8 @@ class Detector:
         Parameters
         ----------
         product_or_array
-            A product path (see :func:`insar_hf.products.is_product_path`) or a 2-D array with
-            ``kind``.
+            A product path (see :func:`insar_hf.products.is_product_path`; its own kind unless
+            ``kind`` is given) or a 2-D array with ``kind``.
         geotransform
             For array input: GDAL 6-tuple or ``affine.Affine`` of the frame (products carry
             their own).
@@ -351,11 +368,10 @@ class Detector:
             images = []
             for r, c in chunk:
                 tile = phase[r : r + win_r, c : c + win_c]
-                images.append(
-                    render_phase(tile, kind, self.image_size) if np.isfinite(tile).any() else None
-                )
+                judged = is_judgeable(np.isfinite(tile))
+                images.append(render_phase(tile, kind, self.image_size) if judged else None)
             valid = [i for i, im in enumerate(images) if im is not None]
-            probs = torch.zeros(len(chunk))
+            probs = torch.full((len(chunk),), math.nan)
             maps = None
             if valid:
                 p, attentions = self.forward([images[i] for i in valid])
@@ -364,8 +380,9 @@ class Detector:
             for k, (r, c) in enumerate(chunk):
                 prob = float(probs[k])
                 window_probs[start + k] = prob
-                total[r : r + win_r, c : c + win_c] += prob
-                count[r : r + win_r, c : c + win_c] += 1.0
+                if k in valid:
+                    total[r : r + win_r, c : c + win_c] += prob
+                    count[r : r + win_r, c : c + win_c] += 1.0
                 if maps is not None and k in valid and prob >= min_probability:
                     for b in boxes_from_map(maps[valid.index(k)], threshold=threshold):
                         boxes.append(
@@ -383,12 +400,15 @@ class Detector:
         map_boxes = None
         if geotransform is not None:
             map_boxes = boxes_to_map_coordinates(merged, geotransform, image_shape=(rows, cols))
+        with np.errstate(invalid="ignore"):  # 0 / 0 = NaN where no judged window
+            probability = total / count
         return ScanResult(
-            probability=total / np.maximum(count, 1.0),
+            probability=probability,
             window_origins=origins,
             window_probabilities=window_probs,
             boxes=merged,
             map_boxes=map_boxes,
             window=window,
             geotransform=geotransform,
+            kind=kind,
         )

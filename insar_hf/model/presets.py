@@ -22,11 +22,13 @@ ViT needs no other processor). :func:`build_image_processor` is saved with every
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from insar_hf.model.checkpoint import resolve_model_source
 from insar_hf.schema import IMAGE_SIZE, LABEL_NAMES
 
 if TYPE_CHECKING:
@@ -180,18 +182,21 @@ def build_image_processor() -> BaseImageProcessor:
 
 
 def load_model(
-    path_or_repo_id: str, *, attn_implementation: str = "eager"
+    path_or_repo_id: str | os.PathLike, *, attn_implementation: str = "eager"
 ) -> ViTForImageClassification:
     """Load a trained detector in eval mode.
 
     ``attn_implementation="eager"`` is the default because only the eager path returns attention
     weights (``output_attentions=True``); it is a load-time choice and is not stored in
-    ``config.json``. Pass ``"sdpa"`` for faster inference without attention maps.
+    ``config.json``. Pass ``"sdpa"`` for faster inference without attention maps. A missing
+    folder, a folder without weights or an unknown Hub id raise
+    :class:`~insar_hf.model.checkpoint.ModelSourceError` at once
+    (:func:`~insar_hf.model.checkpoint.resolve_model_source`).
     """
     from transformers import ViTForImageClassification
 
     model = ViTForImageClassification.from_pretrained(
-        path_or_repo_id, attn_implementation=attn_implementation
+        resolve_model_source(path_or_repo_id), attn_implementation=attn_implementation
     )
     return model.eval()
 

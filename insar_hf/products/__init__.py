@@ -4,8 +4,8 @@
   :class:`ProductError` / :class:`UnknownCRSError` and raster helpers.
 * :mod:`~insar_hf.products.licsar`, :mod:`~insar_hf.products.hyp3`,
   :mod:`~insar_hf.products.binary` -- one reader per product family, each documenting its sign
-  conventions.
-* :mod:`~insar_hf.products.read` -- :func:`read_product` (dispatch by naming),
+  conventions; :mod:`~insar_hf.products.geotiff` -- any single-band phase GeoTIFF, with its kind.
+* :mod:`~insar_hf.products.read` -- :func:`read_product` (dispatch by suffix and naming),
   :func:`find_products`, :func:`is_product_path` and :data:`PRODUCT_SUFFIXES`.
 
 Readers need rasterio (the ``real`` extra); it is imported inside the functions.

@@ -4,7 +4,8 @@ Files of one product share a stem ``NAME``::
 
     NAME.unw   unwrapped LOS displacement, metres, positive = range increase (away from the
                satellite, insar_hf's convention), NaN = no data
-    NAME.diff  wrapped phase, radians, insar_hf's phase convention (-4 pi / wavelength * los)
+    NAME.diff  wrapped phase, radians, insar_hf's phase convention (-4 pi / wavelength * los);
+               NaN or exact 0 = no data (GAMMA's fill)
     NAME.cc    coherence 0..1 (optional)
     NAME.par   ``key: value`` lines
 
@@ -12,7 +13,8 @@ Required ``.par`` keys: ``ifg_length`` (rows), ``ifg_width`` (columns), ``corner
 ``corner_y`` (upper-left corner of the upper-left pixel, metres of a projected grid),
 ``x_spacing``, ``y_spacing`` (metres; ``y_spacing`` may be given negative, GAMMA style -- rows run
 south either way).  Optional: ``date1`` / ``date2`` (YYYYMMDD, else from a
-``YYYYMMDD_YYYYMMDD`` in ``NAME``), ``wavelength`` (m) or ``radar_frequency`` (Hz) (else
+``YYYYMMDD_YYYYMMDD`` in ``NAME``, else unknown: such products can be predicted on, but not
+labelled from a catalogue), ``wavelength`` (m) or ``radar_frequency`` (Hz) (else
 Sentinel-1), ``epsg`` or ``crs`` (else unknown: such products can be read and predicted on, but
 not labelled from a catalogue), ``frame``.  Values may carry a unit after the number.
 """
@@ -32,16 +34,20 @@ from insar_hf.products.interferogram import Interferogram, ProductError
 PRODUCT_TYPE = "binary"
 EXTENSIONS = (".unw", ".diff")
 SUFFIXES = (*EXTENSIONS, ".par")
+KINDS = {".unw": "unwrapped", ".diff": "wrapped"}
+"""The phase kind each file holds; ``NAME.par`` (or the folder) stands for both: wrapped by
+default (:data:`insar_hf.products.interferogram.DEFAULT_KIND`)."""
 """Suffixes that stand for this product (see :data:`insar_hf.products.read.PRODUCT_SUFFIXES`)."""
 REQUIRED_KEYS = ("ifg_length", "ifg_width", "corner_x", "corner_y", "x_spacing", "y_spacing")
 SPEED_OF_LIGHT_M_S = 299_792_458.0
 
 
 def matches(path: Path) -> bool:
-    """True for ``NAME.unw`` / ``NAME.diff`` / ``NAME.par`` with the ``.par`` present."""
+    """True for ``NAME.unw`` / ``NAME.diff`` / ``NAME.par`` (the reader asks for a missing
+    ``.par``) or a folder holding such a product."""
     if path.is_dir():
         return any(product_key(p) for p in path.iterdir())
-    return path.suffix in SUFFIXES and path.with_suffix(".par").exists()
+    return path.suffix in SUFFIXES
 
 
 def product_key(path: Path) -> Path | None:
@@ -95,24 +101,23 @@ def _read_float32(path: Path, rows: int, cols: int, what: str) -> np.ndarray:
     return data
 
 
-def _dates(meta: dict, stem: str, par: Path) -> tuple[dt.date, dt.date]:
-    from_name = re.search(r"(\d{8})_(\d{8})", stem)
+def _dates(meta: dict, stem: str, par: Path) -> tuple[dt.date, dt.date] | tuple[None, None]:
+    """Dates from the ``.par`` (``date1`` / ``date2``), else from the name; None when neither."""
+    from_name = re.search(r"(?<!\d)(\d{8})_(\d{8})(?!\d)", stem)
+    given = [meta.get(key) for key in ("date1", "date2")]
+    if given == [None, None] and from_name is None:
+        return None, None
+    if (given[0] is None) != (given[1] is None):
+        raise ProductError(f"{par}: 'date1' and 'date2' must be given together, or neither")
+    texts = given if given[0] is not None else list(from_name.groups())
     dates = []
-    for i, key in enumerate(("date1", "date2")):
-        text = meta.get(key)
-        if text is None and from_name is not None:
-            text = from_name.group(i + 1)
-        if text is None:
-            raise ProductError(
-                f"{par}: no '{key}' key and no YYYYMMDD_YYYYMMDD in the name; add 'date1: YYYYMMDD' "
-                "and 'date2: YYYYMMDD'"
-            )
+    for key, text in zip(("date1", "date2"), texts):
         try:
             dates.append(dt.datetime.strptime(text.replace("-", "")[:8], "%Y%m%d").date())
         except ValueError:
             raise ProductError(f"{par}: {key} {text!r} is not a YYYYMMDD date") from None
     if (
-        meta.get("date1")
+        given[0] is not None
         and from_name
         and tuple(dates)
         != tuple(dt.datetime.strptime(g, "%Y%m%d").date() for g in from_name.groups())
@@ -147,7 +152,7 @@ def read_binary(path) -> Interferogram:
         raise ProductError(f"{par}: x_spacing and y_spacing must be non-zero")
     transform = (x0, abs(dx), 0.0, y0, 0.0, -abs(dy))
     date1, date2 = _dates(meta, path.stem, par)
-    notes = []
+    notes = [] if date1 else ["no date1 / date2 in the .par nor in the name: dates unknown"]
     if "wavelength" in meta:
         wavelength_m = _number(meta, "wavelength", par)
     elif "radar_frequency" in meta:
@@ -175,9 +180,12 @@ def read_binary(path) -> Interferogram:
         unwrapped = phase_from_los_rad(los, wavelength_m).astype(np.float32)
         sources.append(str(unw))
     if diff.exists():
-        wrapped = wrap_phase(_read_float32(diff, rows, cols, "wrapped phase (rad)")).astype(
-            np.float32
-        )
+        raw = _read_float32(diff, rows, cols, "wrapped phase (rad)")
+        # GAMMA-style wrapped files fill no data with exact 0 (the Thessaly teaching product's
+        # west wedge: 31,184 zeros where its .unw is NaN); a phase of exactly 0.0 is otherwise
+        # vanishingly rare in float32, so exact zeros are read as no data.
+        raw[raw == 0.0] = np.nan
+        wrapped = wrap_phase(raw).astype(np.float32)
         sources.append(str(diff))
     if los is None and wrapped is None:
         raise ProductError(f"{par}: neither {unw.name} nor {diff.name} exists beside it")
@@ -204,4 +212,5 @@ def read_binary(path) -> Interferogram:
         coherence_note=coherence_note,
         source_paths=tuple(sources),
         notes=notes,
+        named_kind=KINDS.get(path.suffix),
     )

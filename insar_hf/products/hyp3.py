@@ -45,6 +45,8 @@ FILE_RE = re.compile(
     r"(?P<suffix>unw_phase|wrapped_phase|corr|los_disp)\.tif$"
 )
 GRANULE_DATE_RE = re.compile(r"_(\d{8})T\d{6}_")
+KINDS = {"unw_phase": "unwrapped", "wrapped_phase": "wrapped", "los_disp": "unwrapped"}
+"""The phase kind each file stands for; a product folder gives wrapped phase by default."""
 
 
 def _bases(folder: Path) -> dict[str, list[Path]]:
@@ -101,11 +103,12 @@ def read_hyp3(path) -> Interferogram:
     """
     path = Path(path)
     folder = path if path.is_dir() else path.parent
+    named_kind = None
     if path.is_file():
         match = FILE_RE.match(path.name)
         if match is None:
             raise ProductError(f"{path}: not a HyP3 file (<base>_unw_phase.tif, ...)")
-        base = match.group("base")
+        base, named_kind = match.group("base"), KINDS.get(match.group("suffix"))
     else:
         bases = _bases(folder)
         if len(bases) != 1:
@@ -189,4 +192,5 @@ def read_hyp3(path) -> Interferogram:
         coherence_note=coherence_note,
         source_paths=tuple(sources),
         notes=notes,
+        named_kind=named_kind,
     )

@@ -35,7 +35,11 @@ from insar_hf.schema import KIND_NAMES
 EARTH_RADIUS_M = 6_371_008.8
 """Mean Earth radius (IUGG), used to express degree spacings of geographic grids in metres."""
 
-PRODUCT_TYPES = ("licsar", "hyp3", "binary")
+PRODUCT_TYPES = ("licsar", "hyp3", "binary", "geotiff")
+
+DEFAULT_KIND = "wrapped"
+"""The phase a product that holds both kinds gives by default (a folder, a binary ``.par``):
+wrapped phase, which every product can supply and which carries no unwrapping errors."""
 
 
 class ProductError(ValueError):
@@ -57,8 +61,9 @@ class Interferogram:
     product_type : {"licsar", "hyp3", "binary"}
     frame_id : str
         Track/frame identifier (LiCSAR frame id, HyP3 product name); ``""`` when unknown.
-    date1, date2 : datetime.date
-        Acquisition dates, ``date1 < date2``.
+    date1, date2 : datetime.date or None
+        Acquisition dates, ``date1 < date2``; both None when the product does not say (only
+        catalogue labelling needs them: :meth:`require_dates`).
     wavelength_m : float
         Radar wavelength, metres.
     transform : tuple of 6 floats
@@ -80,13 +85,17 @@ class Interferogram:
         What the reader assumed or could not find (recorded in build reports).
     nodata_mask : ndarray
         Shape ``(rows, cols)``, bool, True where no phase is available (computed if not given).
+    named_kind : {"wrapped", "unwrapped"} or None
+        The phase kind of the file the reader was given (``x.geo.unw.tif`` -> unwrapped,
+        ``x.geo.diff_pha.tif`` -> wrapped); None for a path that stands for both (a folder, a
+        ``.par``). :attr:`kind` is the phase to use by default.
     """
 
     name: str
     product_type: str
     frame_id: str
-    date1: dt.date
-    date2: dt.date
+    date1: dt.date | None
+    date2: dt.date | None
     wavelength_m: float
     transform: tuple
     crs: str | None
@@ -99,6 +108,7 @@ class Interferogram:
     source_paths: tuple = ()
     notes: list = field(default_factory=list)
     nodata_mask: np.ndarray | None = None
+    named_kind: str | None = None
 
     def __post_init__(self) -> None:
         where = ", ".join(str(p) for p in self.source_paths) or self.name
@@ -108,11 +118,15 @@ class Interferogram:
             )
         if self.wrapped_rad is None and self.unwrapped_rad is None:
             raise ProductError(f"{where}: neither wrapped nor unwrapped phase was found")
-        if not self.date1 < self.date2:
+        if (self.date1 is None) != (self.date2 is None):
+            raise ProductError(f"{where}: one acquisition date is given without the other")
+        if self.date1 is not None and not self.date1 < self.date2:
             raise ProductError(
                 f"{where}: first date {self.date1} is not before second date {self.date2}; "
                 "name the pair <earlier>_<later> (YYYYMMDD_YYYYMMDD)"
             )
+        if self.named_kind not in (None, *KIND_NAMES):
+            raise ValueError(f"named_kind must be one of {KIND_NAMES} or None")
         if not (math.isfinite(self.wavelength_m) and self.wavelength_m > 0):
             raise ProductError(f"{where}: wavelength must be a positive number of metres")
         self.transform = tuple(float(v) for v in self.transform)
@@ -143,6 +157,24 @@ class Interferogram:
     def kinds(self) -> tuple[str, ...]:
         """Phase kinds this product can supply (wrapped is always derivable)."""
         return KIND_NAMES if self.unwrapped_rad is not None else KIND_NAMES[:1]
+
+    @property
+    def kind(self) -> str:
+        """The phase to use by default: the kind of the file named, else the only one held, else
+        :data:`DEFAULT_KIND` (a product holding both, e.g. a folder or a binary ``.par``)."""
+        if self.named_kind in self.kinds:
+            return self.named_kind
+        return DEFAULT_KIND if self.wrapped_rad is not None else "unwrapped"
+
+    def require_dates(self) -> tuple[dt.date, dt.date]:
+        """``(date1, date2)``, or a :class:`ProductError` saying how to give them."""
+        if self.date1 is None:
+            raise ProductError(
+                f"{', '.join(map(str, self.source_paths)) or self.name}: the acquisition dates are "
+                "unknown, and catalogue labelling needs them; add 'date1: YYYYMMDD' and "
+                "'date2: YYYYMMDD' to the .par, or put YYYYMMDD_YYYYMMDD in the file name"
+            )
+        return self.date1, self.date2
 
     def field_rad(self, kind: str) -> np.ndarray:
         """Phase of ``kind`` (``"wrapped"`` wraps the unwrapped phase when no wrapped file exists)."""

@@ -8,6 +8,10 @@ Layout (as served by the COMET-LiCS portal)::
     <frame>/metadata/<frame>.geo.{E,N,U}.tif                             LOS unit vector
     <frame>/metadata/<frame>.geo.hgt.tif                                 DEM height, m
 
+* Files are recognised by the ``.geo.unw.tif`` / ``.geo.diff_pha.tif`` suffix: the stem may hold
+  more than the pair (``sierra_negra_20170320_20170413.geo.diff_pha.tif``, as files are often
+  renamed) or no dates at all (then they are the pair folder's, else ``date1 = date2 = None``).  The file named says which phase
+  to use (``Interferogram.kind``); a pair folder gives the wrapped phase by default.
 * Phase rasters are float32 in radians, **0 = no data**, WGS 84 longitude / latitude grid.
 * The phase sign is positive for range increase (motion away from the satellite): LiCSBAS
   converts with ``disp_mm = -wavelength / (4 pi) * 1000 * unw`` to displacement positive towards
@@ -41,15 +45,21 @@ PRODUCT_TYPE = "licsar"
 SUFFIXES = (".tif",)
 """Suffixes of this product's phase files (see :data:`insar_hf.products.read.PRODUCT_SUFFIXES`)."""
 PAIR_RE = re.compile(r"^(\d{8})_(\d{8})$")
-FILE_RE = re.compile(r"^(\d{8})_(\d{8})\.geo\.(unw|diff_pha|cc)\.tif$")
+FILE_RE = re.compile(r"^(?P<stem>.+)\.geo\.(?P<raster>unw|diff_pha|cc)\.tif$")
+"""``<stem>.geo.<raster>.tif``: the stem is the pair (``YYYYMMDD_YYYYMMDD``) as LiCSAR names it,
+or any name holding it (``sierra_negra_20170320_20170413``) or none (dates from the pair folder,
+else unknown)."""
+DATES_RE = re.compile(r"(?<!\d)(\d{8})_(\d{8})(?!\d)")
 FRAME_RE = re.compile(r"^\d{3}[AD]_\d{5}_\d{6}$")
+KINDS = {"unw": "unwrapped", "diff_pha": "wrapped"}
+"""Phase raster -> the kind of phase it holds."""
 
 
-def parse_pair(name: str, *, where) -> tuple[dt.date, dt.date]:
-    """Dates of a ``YYYYMMDD_YYYYMMDD`` pair name."""
-    match = re.match(r"^(\d{8})_(\d{8})", name)
+def parse_pair(name: str, *, where) -> tuple[dt.date, dt.date] | tuple[None, None]:
+    """Dates of the ``YYYYMMDD_YYYYMMDD`` pair in ``name``; ``(None, None)`` when it has none."""
+    match = DATES_RE.search(name)
     if match is None:
-        raise ProductError(f"{where}: cannot read dates from {name!r}; expected YYYYMMDD_YYYYMMDD")
+        return None, None
     try:
         return tuple(dt.datetime.strptime(m, "%Y%m%d").date() for m in match.groups())
     except ValueError as error:
@@ -57,29 +67,28 @@ def parse_pair(name: str, *, where) -> tuple[dt.date, dt.date]:
 
 
 def _phase_files(folder: Path) -> dict[str, list[Path]]:
-    pairs: dict[str, list[Path]] = {}
+    stems: dict[str, list[Path]] = {}
     for path in sorted(folder.iterdir()):
         match = FILE_RE.match(path.name)
-        if match and match.group(3) in ("unw", "diff_pha"):
-            pairs.setdefault(f"{match.group(1)}_{match.group(2)}", []).append(path)
-    return pairs
+        if match and match.group("raster") in KINDS:
+            stems.setdefault(match.group("stem"), []).append(path)
+    return stems
 
 
 def matches(path: Path) -> bool:
-    """True for a LiCSAR phase file or a folder holding one."""
+    """True for a LiCSAR phase file (``*.geo.unw.tif`` / ``*.geo.diff_pha.tif``) or its folder."""
     if path.is_dir():
         return bool(_phase_files(path))
     match = FILE_RE.match(path.name)
-    return bool(match) and match.group(3) in ("unw", "diff_pha")
+    return bool(match) and match.group("raster") in KINDS
 
 
 def product_key(path: Path) -> Path | None:
     """The path that stands for this file's product (its unwrapped, else wrapped, phase file)."""
     match = FILE_RE.match(path.name)
-    if not match or match.group(3) == "cc":
+    if not match or match.group("raster") not in KINDS:
         return None
-    pair = f"{match.group(1)}_{match.group(2)}"
-    unw = path.parent / f"{pair}.geo.unw.tif"
+    unw = path.parent / f"{match.group('stem')}.geo.unw.tif"
     return unw if unw.exists() else path
 
 
@@ -119,31 +128,38 @@ def read_licsar(path) -> Interferogram:
     """
     path = Path(path)
     folder = path if path.is_dir() else path.parent
-    pairs = _phase_files(folder)
+    named_kind = None
     if path.is_file():
         match = FILE_RE.match(path.name)
-        if match is None:
+        if match is None or match.group("raster") not in KINDS:
             raise ProductError(f"{path}: not a LiCSAR phase file (<pair>.geo.unw.tif)")
-        pair = f"{match.group(1)}_{match.group(2)}"
-    elif len(pairs) == 1:
-        pair = next(iter(pairs))
-    elif not pairs:
-        raise ProductError(f"{folder}: no <YYYYMMDD_YYYYMMDD>.geo.unw.tif or .geo.diff_pha.tif")
+        stem, named_kind = match.group("stem"), KINDS[match.group("raster")]
     else:
+        stems = _phase_files(folder)
+        if not stems:
+            raise ProductError(f"{folder}: no <pair>.geo.unw.tif or <pair>.geo.diff_pha.tif")
+        if len(stems) > 1:
+            raise ProductError(
+                f"{folder}: holds several pairs ({', '.join(sorted(stems))}); pass one phase file"
+            )
+        stem = next(iter(stems))
+    date1, date2 = parse_pair(stem, where=folder / stem)
+    in_pair_folder = PAIR_RE.match(folder.name) is not None
+    if date1 is None and in_pair_folder:  # a stem without dates in its pair folder
+        date1, date2 = parse_pair(folder.name, where=folder)
+    pair = f"{date1:%Y%m%d}_{date2:%Y%m%d}" if date1 else stem
+    if in_pair_folder and folder.name != pair:
         raise ProductError(
-            f"{folder}: holds several pairs ({', '.join(sorted(pairs))}); pass one phase file"
-        )
-    if PAIR_RE.match(folder.name) and folder.name != pair:
-        raise ProductError(
-            f"{folder / pair}: dates {pair} do not match the pair folder {folder.name}; the file "
+            f"{folder / stem}: dates {pair} do not match the pair folder {folder.name}; the file "
             "belongs to another pair -- move it to its own folder or rename it"
         )
-    date1, date2 = parse_pair(pair, where=folder / pair)
     wavelength_m = SENSORS["sentinel1"].wavelength_m
-    unw_path = folder / f"{pair}.geo.unw.tif"
-    pha_path = folder / f"{pair}.geo.diff_pha.tif"
-    cc_path = folder / f"{pair}.geo.cc.tif"
+    unw_path = folder / f"{stem}.geo.unw.tif"
+    pha_path = folder / f"{stem}.geo.diff_pha.tif"
+    cc_path = folder / f"{stem}.geo.cc.tif"
     sources, notes = [], []
+    if date1 is None:
+        notes.append(f"no YYYYMMDD_YYYYMMDD in {stem!r}: acquisition dates unknown")
     grid = transform = crs = None
     unwrapped = wrapped = los = None
     for kind, file in (("unw", unw_path), ("pha", pha_path)):
@@ -199,7 +215,7 @@ def read_licsar(path) -> Interferogram:
         else:
             los_enu = tuple(comps)
     return Interferogram(
-        name=pair,
+        name=stem,
         product_type=PRODUCT_TYPE,
         frame_id=frame_id,
         date1=date1,
@@ -215,4 +231,5 @@ def read_licsar(path) -> Interferogram:
         los_enu=los_enu,
         source_paths=tuple(sources),
         notes=notes,
+        named_kind=named_kind,
     )

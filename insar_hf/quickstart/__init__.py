@@ -17,6 +17,8 @@
 
 The plan (samples, epochs) is fitted to the time budget from a short calibration of this
 machine's generation and training speed, and printed with its time estimate before any work.
+A finished dataset or model in ``OUT`` made with other settings is never deleted unasked: the run
+stops first with :class:`QuickstartConflictError` (``--overwrite`` replaces them).
 
 * :mod:`~insar_hf.quickstart.config` -- :class:`QuickstartConfig`, the options and their checks.
 * :mod:`~insar_hf.quickstart.calibrate` -- this machine's generation, input and model speeds.
@@ -28,8 +30,8 @@ machine's generation and training speed, and printed with its time estimate befo
 
 from __future__ import annotations
 
-from insar_hf.quickstart.config import QuickstartConfig
+from insar_hf.quickstart.config import QuickstartConfig, QuickstartConflictError
 from insar_hf.quickstart.plan import Plan, make_plan
 from insar_hf.quickstart.run import run_quickstart
 
-__all__ = ["Plan", "QuickstartConfig", "make_plan", "run_quickstart"]
+__all__ = ["Plan", "QuickstartConfig", "QuickstartConflictError", "make_plan", "run_quickstart"]

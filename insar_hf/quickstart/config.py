@@ -15,6 +15,15 @@ DATASET_NAME = "insar-synthetic-earthquakes"
 SPACE_NAME = "insar-earthquake-detector"
 
 
+class QuickstartConflictError(ValueError):
+    """``out_dir`` holds a finished dataset or model made with other settings (kept as it is)."""
+
+
+def model_repo_name(preset: str) -> str:
+    """The quickstart model's name: ``insar-vit-micro-quickstart`` for ``vit-micro``."""
+    return f"insar-vit-{preset.removeprefix('vit-')}-quickstart"
+
+
 @dataclass(frozen=True)
 class QuickstartConfig:
     """What the quickstart makes and how long it may take.
@@ -35,6 +44,9 @@ class QuickstartConfig:
         Generator processes (default: all cores).
     push_to_hub
         Hub organisation or user: push dataset, model and Space there at the end.
+    overwrite
+        Replace a finished dataset or model in ``out_dir`` that was made with other settings
+        (without it the run stops and says what differs; nothing finished is ever deleted).
     """
 
     out_dir: Path = Path("quickstart_out")
@@ -47,6 +59,7 @@ class QuickstartConfig:
     batch_size: int = 32
     learning_rate: float = 1e-3
     push_to_hub: str | None = None
+    overwrite: bool = False
     token: str | None = field(default=None, repr=False)
 
     def __post_init__(self):

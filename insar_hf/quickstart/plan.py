@@ -108,13 +108,13 @@ def describe_plan(plan: Plan) -> str:
 
 def _config_key(config: QuickstartConfig) -> dict[str, Any]:
     key = asdict(config)
-    for name in ("out_dir", "token", "push_to_hub", "workers"):
+    for name in ("out_dir", "token", "push_to_hub", "workers", "overwrite"):
         key.pop(name)
     return key
 
 
 def save_plan(path: Path, config: QuickstartConfig, plan: Plan) -> None:
-    """Write ``plan`` with the settings it was made for (all but paths, Hub and workers)."""
+    """Write ``plan`` with the settings it was made for (all but paths, Hub, workers, overwrite)."""
     path.write_text(
         json.dumps({"config": _config_key(config), "plan": asdict(plan)}, indent=2) + "\n"
     )

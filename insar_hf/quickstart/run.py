@@ -8,6 +8,7 @@ metrics and attention-localisation scores of ``metrics.json``.
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -18,15 +19,29 @@ from insar_hf.quickstart.calibrate import (
     calibrate_input_pipeline,
     calibrate_model,
 )
-from insar_hf.quickstart.config import DATASET_NAME, PLAN_FILE, SPACE_NAME, QuickstartConfig
+from insar_hf.quickstart.config import (
+    DATASET_NAME,
+    PLAN_FILE,
+    SPACE_NAME,
+    QuickstartConfig,
+    model_repo_name,
+)
 from insar_hf.quickstart.plan import (
+    Plan,
     describe_plan,
     format_minutes,
     load_plan,
     make_plan,
     save_plan,
 )
-from insar_hf.quickstart.steps import dataset_step, model_step, push_step, space_step
+from insar_hf.quickstart.steps import (
+    check_conflicts,
+    dataset_shard_size,
+    dataset_step,
+    model_step,
+    push_step,
+    space_step,
+)
 
 
 def _token_or_die(config: QuickstartConfig) -> str:
@@ -47,15 +62,26 @@ def summary_table(rows: list[tuple[str, str]]) -> str:
     return "\n".join(f"  {k:<{width}}  {v}" for k, v in rows)
 
 
-def next_commands(out_dir: Path, model_dir: Path, dataset: Path, org: str | None) -> str:
-    """The commands that open, use and push what the quickstart made, as printed lines."""
-    model, data, space = (str(p.resolve()) for p in (model_dir, dataset, out_dir / "space"))
-    org = org or "YOUR_ORG"
-    example = str((out_dir / "space" / "examples").resolve())
+def next_commands(config: QuickstartConfig, plan: Plan, model_dir: Path, dataset: Path) -> str:
+    """The commands that open, use and push what the quickstart made, as printed lines.
+
+    The push commands are exact: ``generate`` gets the size, seed and shard size the dataset was
+    made with, so it finds every shard complete and only uploads.
+    """
+    model, data, space = (str(p.resolve()) for p in (model_dir, dataset, config.out_dir / "space"))
+    org = config.push_to_hub or "YOUR_ORG"
+    model_id = f"{org}/{model_repo_name(plan.preset)}"
+    example = str((config.out_dir / "space" / "examples").resolve())
+    q = shlex.quote
+    generate = [
+        "insar-hf", "generate", "--out", data, "--num-samples", str(plan.num_samples),
+        "--seed", str(config.seed), "--shard-size", str(dataset_shard_size(plan.num_samples)),
+        "--push-to-hub", f"{org}/{DATASET_NAME}",
+    ]  # fmt: skip
     return "\n".join(
         [
             "Open the Space (http://127.0.0.1:7860):",
-            f"  python {space}/app.py",
+            f"  python {q(space + '/app.py')}",
             "Use the model and dataset from Python:",
             f"  python -c \"from insar_hf import Detector; d = Detector.from_pretrained('{model}'); "
             f"import glob; print(d.predict(sorted(glob.glob('{example}/*.png'))[0]).label)\"",
@@ -63,9 +89,12 @@ def next_commands(out_dir: Path, model_dir: Path, dataset: Path, org: str | None
             f'  python -c "from transformers import pipeline; '
             f"print(pipeline('image-classification', model='{model}'))\"",
             "Push each part to the Hub (needs `hf auth login`):",
-            f"  insar-hf generate --out {data} --num-samples N --push-to-hub {org}/{DATASET_NAME}",
-            f"  insar-hf push-model --model {model} --repo-id {org}/insar-vit-quickstart",
-            f"  insar-hf push-space --repo-id {org}/{SPACE_NAME} --model {org}/insar-vit-quickstart",
+            "  " + shlex.join(generate),
+            "  " + shlex.join(["insar-hf", "push-model", "--model", model, "--repo-id", model_id]),
+            "  "
+            + shlex.join(
+                ["insar-hf", "push-space", "--repo-id", f"{org}/{SPACE_NAME}", "--model", model_id]
+            ),
         ]
     )
 
@@ -89,8 +118,10 @@ def run_quickstart(config: QuickstartConfig, *, echo=print) -> dict[str, Any]:
         # Training reads its data in the same process (--dataloader_num_workers 0).
         train_rate = 1.0 / (1.0 / model_rate + 1.0 / input_rate)
         saved = make_plan(config, scenes_per_s, train_rate, infer_rate)
+        check_conflicts(config, saved)  # before the plan is saved: a refused run changes nothing
         save_plan(plan_path, config, saved)
     plan = saved
+    check_conflicts(config, plan)
     echo(describe_plan(plan))
 
     timings: dict[str, float] = {}
@@ -144,7 +175,7 @@ def run_quickstart(config: QuickstartConfig, *, echo=print) -> dict[str, Any]:
         )
     )
     echo("\nSummary\n" + summary_table(rows))
-    echo("\n" + next_commands(config.out_dir, model_dir, dataset, config.push_to_hub))
+    echo("\n" + next_commands(config, plan, model_dir, dataset))
     return {
         "dataset": dataset,
         "model": model_dir,

@@ -77,12 +77,16 @@ class ProductLabel:
 
 
 def place_events(ifg: Interferogram, events: list[Event]) -> list[EventHit]:
-    """Events whose timing overlaps the pair, with pixel positions and distance to the footprint."""
+    """Events whose timing overlaps the pair, with pixel positions and distance to the footprint.
+
+    Raises :class:`~insar_hf.products.ProductError` when the product's dates are unknown.
+    """
+    date1, date2 = ifg.require_dates()
     timed = []
     for event in events:
-        if ifg.date1 < event.date < ifg.date2:
+        if date1 < event.date < date2:
             timed.append((event, "in"))
-        elif event.date in (ifg.date1, ifg.date2):
+        elif event.date in (date1, date2):
             timed.append((event, "uncertain"))
     if not timed:
         return []

@@ -23,6 +23,7 @@ from transformers import HfArgumentParser, TrainingArguments
 from transformers.trainer_utils import get_last_checkpoint
 
 from insar_hf.model.presets import PRESETS
+from insar_hf.training.card import dataset_id_of
 
 
 @dataclass
@@ -68,6 +69,14 @@ class DataArguments:
         default=None,
         metadata={"help": "Dataset folder (insar-hf generate) or Hub id, read by load_dataset."},
     )
+    dataset_id: str | None = field(
+        default=None,
+        metadata={
+            "help": "Name of the dataset in the model card's model-index, e.g. the Hub id a "
+            "local folder was pushed to (default: --dataset when it is a Hub id, else the "
+            "pretty_name of the folder's dataset card)."
+        },
+    )
     train_split: str = field(default="train", metadata={"help": "Split to train on."})
     eval_split: str = field(default="validation", metadata={"help": "Split evaluated each epoch."})
     test_split: str = field(default="test", metadata={"help": "Split of the final metrics."})
@@ -107,6 +116,8 @@ class DataArguments:
             raise ValueError(
                 "--dataset is required: a folder written by `insar-hf generate` or a Hub id"
             )
+        if self.dataset_id is None:  # resolved now, while a relative --dataset still resolves
+            self.dataset_id = dataset_id_of(self.dataset)
         for name in ("flip_prob", "crop_prob"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:

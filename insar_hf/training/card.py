@@ -12,6 +12,7 @@ never read back. :func:`push_model` uploads a model folder to the Hub.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -114,12 +115,28 @@ def _magnitude_table(rows_in) -> str:
     return "\n".join(rows)
 
 
-def dataset_id_of(dataset: str | Path) -> str:
-    """The name of a dataset in the card: a Hub id as it is, a local folder by its last part.
+def dataset_id_of(dataset: str | Path, given: str | None = None) -> str:
+    """The name of a dataset in the card: ``given``, a Hub id as it is, or a folder's card name.
 
-    A local path means nothing on the Hub, so a folder is named by its last component.
+    A local path means nothing on the Hub, so a folder is named by the ``pretty_name`` of its
+    dataset card (``README.md``, written by ``insar-hf generate`` and ``build-real``), and only
+    without one by its last part.
     """
-    return Path(str(dataset)).name if Path(str(dataset)).exists() else str(dataset)
+    if given:
+        return given
+    path = Path(str(dataset))
+    if not path.exists():
+        return str(dataset)
+    from huggingface_hub import DatasetCard
+
+    card = path / "README.md"
+    name = DatasetCard.load(card).data.to_dict().get("pretty_name") if card.is_file() else None
+    return str(name) if name else path.resolve().name
+
+
+def is_hub_id(name: str) -> bool:
+    """True for a name that can be a Hub repository id (``name`` or ``owner/name``)."""
+    return re.fullmatch(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?", name) is not None
 
 
 def eval_results_for(
@@ -159,8 +176,9 @@ def build_model_card(
     metrics
         As written by :func:`insar_hf.training.evaluation.evaluate_model`.
     config
-        ``training_config.json`` content: ``dataset``, ``preset``, ``init_from`` and
-        ``hyperparameters`` (a flat dict); missing parts are left out of the card.
+        ``training_config.json`` content: ``dataset``, ``dataset_id`` (its name in the card,
+        see :func:`dataset_id_of`), ``preset``, ``init_from`` and ``hyperparameters`` (a flat
+        dict); missing parts are left out of the card.
     model_name
         Name in the ``model-index``.
     figures
@@ -173,8 +191,8 @@ def build_model_card(
 
     config = dict(config or {})
     dataset = config.get("dataset") or metrics.get("dataset") or "synthetic-insar"
-    local = Path(str(dataset)).exists()
-    dataset_id = dataset_id_of(dataset)
+    dataset_id = dataset_id_of(dataset, config.get("dataset_id"))
+    local = Path(str(dataset)).exists() and not config.get("dataset_id")
     split = metrics.get("split") or "test"
     overall = metrics["overall"]
     eval_results = eval_results_for(
@@ -187,7 +205,7 @@ def build_model_card(
     data = ModelCardData(
         model_name=model_name,
         eval_results=eval_results,
-        datasets=None if local else [dataset_id],
+        datasets=[dataset_id] if is_hub_id(dataset_id) and not local else None,
         library_name="transformers",
         pipeline_tag="image-classification",
         license="apache-2.0",
@@ -244,12 +262,15 @@ def build_model_card(
     return ModelCard(content)
 
 
-def write_model_card(folder: str | Path, *, model_name: str | None = None) -> Path:
+def write_model_card(
+    folder: str | Path, *, model_name: str | None = None, dataset_id: str | None = None
+) -> Path:
     """Render ``folder``'s card from its ``metrics.json`` and write it as ``README.md``.
 
     ``training_config.json`` and ``real_events.json`` are used where present, and only figures
-    present in ``folder`` are referenced. An older card is replaced, never read. Returns the
-    card's path.
+    present in ``folder`` are referenced. An older card is replaced, never read. ``dataset_id``
+    (e.g. the Hub id the dataset was pushed to) names the dataset from now on: it is recorded in
+    ``training_config.json``. Returns the card's path.
     """
     folder = Path(folder)
     metrics_path = folder / METRICS_FILE
@@ -260,6 +281,9 @@ def write_model_card(folder: str | Path, *, model_name: str | None = None) -> Pa
     metrics = json.loads(metrics_path.read_text())
     config_path = folder / TRAINING_CONFIG_FILE
     config = json.loads(config_path.read_text()) if config_path.is_file() else {}
+    if dataset_id:
+        config["dataset_id"] = dataset_id
+        config_path.write_text(json.dumps(config, indent=2, default=str) + "\n")
     figures = tuple(
         f for f in (CONFUSION_FIGURE, CURVES_FIGURE, MAGNITUDE_FIGURE) if (folder / f).is_file()
     )

@@ -190,6 +190,7 @@ def train(
     config = dict(
         model_name=model_name,
         dataset=data_args.dataset,
+        dataset_id=data_args.dataset_id,
         preset=model_args.preset if model_args.init_from is None else None,
         init_from=model_args.init_from,
         hyperparameters=_hyperparameters(model_args, data_args, training_args),

@@ -1,0 +1,245 @@
+"""Products are recognised by suffix and content, not exact names, and say which phase they hold;
+both dev frames go through the readers, the Detector and ``insar-hf predict``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from real_fixtures import okada_los_m, quiet_los_m, write_binary, write_hyp3, write_licsar
+
+from insar_hf.products import ProductError, find_products, read_product
+from insar_hf.products.interferogram import DEFAULT_KIND
+
+SHAPE = (120, 140)
+REPO = Path(__file__).resolve().parents[1]
+BUNDLED_MODEL = REPO / "space" / "model"
+DEV = REPO.parent / "shared" / "real-dev"
+GALAPAGOS = DEV / "galapagos_2017" / "sierra_negra_20170320_20170413.geo.diff_pha.tif"
+THESSALY = DEV / "thessaly_2021"
+needs_dev = pytest.mark.skipif(
+    not DEV.is_dir(), reason="../shared/real-dev (the dev frames, GPL data) is not checked out"
+)
+
+
+@pytest.fixture(scope="module")
+def los_m():
+    return okada_los_m(SHAPE, 150.0, (60.0, 70.0))
+
+
+@pytest.fixture
+def licsar(tmp_path, los_m):
+    return write_licsar(tmp_path, "20230120", "20230213", los_m, with_enu=False)
+
+
+def _geotiff(path, data, *, count=1, dtype="float32"):
+    import rasterio
+    from affine import Affine
+
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=data.shape[-2],
+        width=data.shape[-1],
+        count=count,
+        dtype=dtype,
+        crs="EPSG:32636",
+        transform=Affine(80.0, 0, 500_000.0, 0, -80.0, 4_200_000.0),
+    ) as dst:
+        dst.write(np.broadcast_to(data, (count, *data.shape[-2:])).astype(dtype))
+    return path
+
+
+# ------------------------------------------------------------------ the product's own kind
+
+
+def test_licsar_unw_file_holds_unwrapped_phase(licsar):
+    assert read_product(licsar / "20230120_20230213.geo.unw.tif").kind == "unwrapped"
+
+
+def test_licsar_diff_pha_file_holds_wrapped_phase(licsar):
+    assert read_product(licsar / "20230120_20230213.geo.diff_pha.tif").kind == "wrapped"
+
+
+def test_a_pair_folder_holding_both_gives_the_documented_default(licsar):
+    ifg = read_product(licsar)
+    assert ifg.kinds == ("wrapped", "unwrapped") and ifg.kind == DEFAULT_KIND == "wrapped"
+
+
+def test_hyp3_unw_phase_file_holds_unwrapped_phase(tmp_path, los_m):
+    unw = write_hyp3(tmp_path, "20230120", "20230213", los_m)
+    wrapped = unw.with_name(unw.name.replace("_unw_phase", "_wrapped_phase"))
+    assert (read_product(unw).kind, read_product(wrapped).kind) == ("unwrapped", "wrapped")
+
+
+@pytest.mark.parametrize(
+    "suffix,kind", [(".unw", "unwrapped"), (".diff", "wrapped"), (".par", "wrapped")]
+)
+def test_binary_file_suffix_says_the_kind(tmp_path, los_m, suffix, kind):
+    par = write_binary(tmp_path, "20230120_20230213", los_m)
+    assert read_product(par.with_suffix(suffix)).kind == kind
+
+
+def test_a_product_holding_only_unwrapped_phase_gives_unwrapped(tmp_path, los_m):
+    par = write_binary(tmp_path, "20230120_20230213", los_m)
+    par.with_suffix(".diff").unlink()
+    assert read_product(par).kind == "unwrapped"
+
+
+# ------------------------------------------------------------------ names
+
+
+def test_a_renamed_licsar_file_with_a_prefix_is_read_with_its_dates(licsar, tmp_path):
+    folder = tmp_path / "renamed"
+    folder.mkdir()
+    for raster in ("unw", "diff_pha", "cc"):
+        source = licsar / f"20230120_20230213.geo.{raster}.tif"
+        source.rename(folder / f"sierra_negra_20230120_20230213.geo.{raster}.tif")
+    ifg = read_product(folder / "sierra_negra_20230120_20230213.geo.diff_pha.tif")
+    assert (ifg.product_type, ifg.date1, ifg.date2) == (
+        "licsar",
+        dt.date(2023, 1, 20),
+        dt.date(2023, 2, 13),
+    )
+    assert ifg.coherence is not None and ifg.unwrapped_rad is not None  # companions found
+
+
+def test_a_licsar_name_without_dates_takes_them_from_its_pair_folder(licsar):
+    (licsar / "20230120_20230213.geo.unw.tif").rename(licsar / "frame.geo.unw.tif")
+    ifg = read_product(licsar / "frame.geo.unw.tif")
+    assert (ifg.date1, ifg.date2, ifg.kind) == (
+        dt.date(2023, 1, 20),
+        dt.date(2023, 2, 13),
+        "unwrapped",
+    )
+
+
+def test_a_licsar_name_without_dates_elsewhere_reads_with_dates_unknown(licsar, tmp_path):
+    (licsar / "20230120_20230213.geo.unw.tif").rename(tmp_path / "frame.geo.unw.tif")
+    ifg = read_product(tmp_path / "frame.geo.unw.tif")
+    assert (ifg.date1, ifg.date2, ifg.kind) == (None, None, "unwrapped")
+    assert "acquisition dates unknown" in " ".join(ifg.notes)
+
+
+def test_a_binary_unw_without_its_par_asks_for_the_header(tmp_path, los_m):
+    par = write_binary(tmp_path, "20230120_20230213", los_m)
+    par.unlink()
+    with pytest.raises(ProductError, match=r"no header 20230120_20230213\.par; write one with"):
+        read_product(par.with_suffix(".unw"))
+
+
+# ------------------------------------------------------------------ plain GeoTIFFs
+
+
+@pytest.mark.parametrize("name", ["phase.tif", "phase.tiff", "PHASE.TIF"])
+def test_a_plain_geotiff_is_read_as_the_kind_given(tmp_path, name):
+    phase = quiet_los_m(SHAPE, np.random.default_rng(0)) * 300
+    path = _geotiff(tmp_path / name, phase)
+    ifg = read_product(path, kind="unwrapped")
+    assert (ifg.product_type, ifg.kind, ifg.date1) == ("geotiff", "unwrapped", None)
+    np.testing.assert_array_equal(ifg.unwrapped_rad, phase.astype(np.float32))
+
+
+def test_a_plain_geotiff_read_as_wrapped_is_wrapped(tmp_path):
+    phase = np.linspace(-20, 20, SHAPE[0] * SHAPE[1], dtype=np.float32).reshape(SHAPE)
+    ifg = read_product(_geotiff(tmp_path / "phase.tif", phase), kind="wrapped")
+    np.testing.assert_allclose(np.exp(1j * ifg.wrapped_rad), np.exp(1j * phase), atol=1e-4)
+    assert ifg.wrapped_rad.min() >= -np.pi and ifg.wrapped_rad.max() < np.pi
+
+
+def test_a_plain_geotiff_without_kind_asks_for_it(tmp_path):
+    path = _geotiff(tmp_path / "phase.tif", np.ones(SHAPE))
+    with pytest.raises(ProductError, match="does not say whether it holds wrapped or unwrapped"):
+        read_product(path)
+
+
+def test_a_multiband_geotiff_is_refused_with_the_fix(tmp_path):
+    path = _geotiff(tmp_path / "rgb.tif", np.ones(SHAPE), count=3, dtype="uint8")
+    with pytest.raises(ProductError, match=r"a GeoTIFF with 3 bands; .*\(gdal_translate -b N"):
+        read_product(path, kind="wrapped")
+
+
+def test_an_integer_geotiff_is_refused_as_no_phase(tmp_path):
+    path = _geotiff(tmp_path / "dem.tif", np.ones(SHAPE), dtype="int16")
+    with pytest.raises(ProductError, match="expected a floating-point raster of wrapped phase"):
+        read_product(path, kind="wrapped")
+
+
+def test_plain_geotiffs_are_never_listed_as_products(tmp_path, licsar):
+    _geotiff(tmp_path / "dem.tif", np.ones(SHAPE))
+    assert find_products(tmp_path) == [licsar / "20230120_20230213.geo.unw.tif"]
+
+
+# ------------------------------------------------------------------ the dev frames
+
+
+@needs_dev
+def test_dev_galapagos_frame_is_a_licsar_wrapped_product_with_its_dates():
+    ifg = read_product(GALAPAGOS)
+    assert (ifg.product_type, ifg.kind, ifg.shape) == ("licsar", "wrapped", (500, 500))
+    assert (ifg.date1, ifg.date2) == (dt.date(2017, 3, 20), dt.date(2017, 4, 13))
+
+
+@needs_dev
+@pytest.mark.parametrize("name,kind", [("greece.unw", "unwrapped"), ("greece.diff", "wrapped")])
+def test_dev_thessaly_frame_reads_without_dates(name, kind):
+    ifg = read_product(THESSALY / name)
+    assert (ifg.date1, ifg.date2, ifg.kind, ifg.shape) == (None, None, kind, (801, 801))
+
+
+@needs_dev
+def test_dev_thessaly_unwrapped_file_holds_the_documented_displacement():
+    # docs: largest |LOS| about 0.48 m near rows 395, cols 380
+    los = read_product(THESSALY / "greece.unw").los_m
+    row, col = np.unravel_index(np.nanargmax(np.abs(los)), los.shape)
+    assert 0.4 < np.nanmax(np.abs(los)) < 0.6 and abs(row - 395) < 80 and abs(col - 380) < 80
+
+
+@pytest.fixture(scope="module")
+def detector():
+    from insar_hf.inference.detector import Detector
+
+    return Detector.from_pretrained(BUNDLED_MODEL, device="cpu")
+
+
+@needs_dev
+@pytest.mark.parametrize(
+    "path,kind",
+    [
+        (GALAPAGOS, "wrapped"),
+        (THESSALY / "greece.unw", "unwrapped"),
+        (THESSALY / "greece.diff", "wrapped"),
+        (THESSALY / "greece.par", "wrapped"),
+    ],
+)
+def test_detector_predicts_a_dev_frame_from_its_own_kind(detector, path, kind):
+    result = detector.predict(path)
+    phase = read_product(path).field_rad(kind)
+    expected = detector.predict(phase, kind=kind)
+    assert result.kind == kind
+    assert result.probability == pytest.approx(expected.probability, abs=1e-6)
+
+
+@needs_dev
+def test_an_unwrapped_product_is_not_read_as_wrapped(detector):
+    unwrapped = detector.predict(THESSALY / "greece.unw")
+    as_wrapped = detector.predict(THESSALY / "greece.unw", kind="wrapped")
+    assert unwrapped.kind == "unwrapped" and as_wrapped.kind == "wrapped"
+    assert not np.array_equal(np.asarray(unwrapped.image), np.asarray(as_wrapped.image))
+
+
+@needs_dev
+def test_predict_command_reads_both_dev_frames(capsys):
+    from insar_hf.cli import main
+
+    paths = [str(GALAPAGOS), str(THESSALY / "greece.unw"), str(THESSALY / "greece.diff")]
+    assert main(["predict", *paths, "--model", str(BUNDLED_MODEL), "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert [(r["source"], r["kind"]) for r in results] == list(
+        zip(paths, ["wrapped", "unwrapped", "wrapped"])
+    )
+    assert all(0.0 <= r["probability"] <= 1.0 for r in results)
