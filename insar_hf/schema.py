@@ -45,6 +45,12 @@ DEFORMATION_SOURCES = (
     "earthquake_not_visible",
     "mogi",
     "subsidence",
+    "dyke",
+    "sill",
+    "topographic_delay",
+    "atmospheric_front",
+    "gravity_waves",
+    "orbital_ramp",
 )
 """Values of ``metadata["deformation_source"]``."""
 
@@ -88,6 +94,7 @@ METADATA_FIELDS: dict[str, str] = {
     "redraws": "int64",
     "visible_pixels": "int64",
     "max_abs_eq_los_m": "float32",
+    "signal_to_nuisance": "float32",
     # non-seismic hard negative (NaN when absent)
     "source_row_px": "float32",
     "source_col_px": "float32",
@@ -95,16 +102,40 @@ METADATA_FIELDS: dict[str, str] = {
     "source_volume_change_m3": "float32",
     "source_radius_m": "float32",
     "source_max_subsidence_m": "float32",
-    # nuisance
+    # sources (#11): segmented, tapered ruptures (NaN / -1 / False without an earthquake);
+    # slip_m above is the mean slip M0 / (mu L W), peak_slip_m the largest segment's core slip;
+    # dykes and sills (opening Okada rectangles; NaN otherwise)
+    "peak_slip_m": "float32",
+    "segments": "int64",
+    "surface_rupture": "bool",
+    "near_field_width_m": "float32",
+    "source_opening_m": "float32",
+    "source_length_m": "float32",
+    "source_width_m": "float32",
+    "source_strike_deg": "float32",
+    "source_dip_deg": "float32",
+    # nuisance (every class; a feature's fields are NaN / 0 when it is absent)
+    "atmosphere_strength": "float32",
     "turbulence_rms_m": "float32",
     "turbulence_beta": "float32",
     "dem_relief_m": "float32",
+    "volcano_height_m": "float32",
+    "range_height_m": "float32",
     "stratification_m_per_km": "float32",
     "ramp_gradient_m_per_km": "float32",
+    "front_step_m": "float32",
+    "gravity_wave_amplitude_m": "float32",
+    "lookalikes": "string",
     "mean_coherence": "float32",
+    "landcover_fraction": "float32",
     "looks": "int64",
+    "filter_px": "int64",
+    "water_fraction": "float32",
+    "frame_edge_fraction": "float32",
+    "unwrapping_error_cycles": "int64",
     "no_data_threshold": "float32",
     "no_data_fraction": "float32",
+    "masked_fraction": "float32",
 }
 """Flat scene metadata: name -> one of :data:`METADATA_DTYPES`, in a fixed order.
 
@@ -114,7 +145,11 @@ earthquake has ``mechanism = "none"``.  ``design_mw`` and ``span_factor`` are th
 draws (every scene with ``pixel_spacing_mode = "magnitude"``, NaN with ``"log-uniform"``); a
 positive's ``mw`` equals its ``design_mw``.  ``epicentre_*_px`` and ``source_*_px`` are continuous
 pixel coordinates (pixel ``(r, c)`` covers ``[r, r + 1) x [c, c + 1)``) of the surface projection
-of the rupture centroid / of the source centre.
+of the rupture centroid / of the source centre.  ``lookalikes`` lists, joined by ``+``, the
+atmospheric look-alikes of :data:`insar_hf.simulate.nuisance.LOOKALIKE_NAMES` that reach a
+quarter fringe; ``no_data_fraction`` is the share of NaN in every product (water, frame edge),
+``masked_fraction`` the further share the unwrapped product masks (coherence under
+``no_data_threshold``).
 """
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from insar_hf.simulate import atmosphere as atm
-from insar_hf.simulate import spectral
+from insar_hf.simulate import slope
 
 SHAPE = (96, 112)
 PIXEL_M = 90.0
@@ -53,9 +53,17 @@ def test_fractal_dem_is_non_negative_with_the_requested_relief():
 
 
 def test_fractal_dem_has_the_requested_spectral_slope_below_its_cutoff():
-    dem = atm.fractal_dem_m((224, 224), pixel_m=30.0, relief_m=800.0, rng=_rng(1), beta=3.2)
+    # Mean of 8 surfaces: one surface's estimate scatters by about 0.06 around it.
     k_max = atm.DEFAULT_DEM_CUTOFF / 30.0
-    assert abs(spectral.estimate_spectral_slope(dem, pixel_m=30.0, k_max=k_max) - 3.2) < 0.15
+    slopes = [
+        slope.estimate_spectral_slope(
+            atm.fractal_dem_m((224, 224), pixel_m=30.0, relief_m=800.0, rng=_rng(s), beta=3.2),
+            pixel_m=30.0,
+            k_max=k_max,
+        )
+        for s in range(8)
+    ]
+    assert abs(float(np.mean(slopes)) - 3.2) < 0.15
 
 
 def test_stratified_delay_is_linear_in_the_dem():

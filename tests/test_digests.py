@@ -1,8 +1,10 @@
 """Same seeds, same bytes: scenes, rendered images, dataset shards and the bundled model's outputs.
 
-The digests below were recorded before the package was reorganised into subpackages (issue 10)
-and must never change unless a change to the generator, the renderer, the dataset writer or the
-bundled model is intended; then record the new values in the same commit and say why.
+The digests below were first recorded before the package was reorganised into subpackages (issue
+10), and re-recorded for generator v2 (issue 11: new nuisance and sources, lossless WebP images,
+the Space's examples redrawn by the new generator).  They must never change unless a change to
+the generator, the renderer, the dataset writer or the bundled model is intended; then record
+the new values in the same commit and say why.
 """
 
 from __future__ import annotations
@@ -51,101 +53,101 @@ SCENE_CASES = {
     ),
 }
 SCENE_DIGESTS: dict[str, str] = {
-    "default-train-0": "6c9150f94f6a9546ab13e7a09378644610ca11fbb9dba5c398fb7c1f5a344905",
-    "default-train-1": "11065b93cedbed3a9e5450b4a3780555aa11261ec6a28a08fc1e7e2f39c1e50e",
-    "default-test-7": "70027bf9dddc1accfc9cb9fe41efb9cb701d654c68d05b29b412111fead81638",
-    "positive-log-uniform": "1d04a0a7393fa6dafea22a24bd897bd0d2aa0adc511c87a019aa9b529db9335d",
-    "hard-negative": "87fabd65eb7126d8eef313b8763bf79025b660647815bc98e82394f12f078e4e",
-    "nisar-unwrapped": "f1f2c32007d22b4f85028796574c8cfe2d5ecf443ec908fa8b59262d58c73519",
+    "default-train-0": "80f805ef2f1c05e7ce4ad1c1138cdd4b04396f9aa37f729a382b544a5a9b15ab",
+    "default-train-1": "ee980e4acb792a825c582013d0956cfc131f444c555972587a2f909a0b123b0f",
+    "default-test-7": "aa858b304eed1a76e7c8e5c476cad96110755976697214e5f6b479f0f8fb92df",
+    "positive-log-uniform": "d6aec4255b95cad58b23bfa7527952e9ad48ccd6c63c238e8876a79b335e42bb",
+    "hard-negative": "4cbb90053da7a309a4edf4c41f654b4ca21f6cc69f7cebb50dd2096548bada44",
+    "nisar-unwrapped": "a15040f5298cfd32b23fe0d13cb7d5f5fbe211f97077fc3cfd0c1b7c95a78843",
 }
 
 GENERATE_ARGS = ["--num-samples", "14", "--shard-size", "4", "--seed", "3", "--with-raw"]
 # Shard name -> digest of its decoded content (schema with its metadata, every column's values).
 SHARD_CONTENT_DIGESTS: dict[str, str] = {
-    "test-00000-of-00001.parquet": "c0bb8e80f5f15cb04fa0caea252839e33e09a1d2c04f4c77e789f3b7afab40c4",
-    "train-00000-of-00003.parquet": "8253a81ef05d740b76b8e50c59cdafe33e3103dbeab02eaa16f19f57199e0854",
-    "train-00001-of-00003.parquet": "1dc581865a1f64654e6145c984643d0f5ce3a44b2e138a1c374fc9187967123f",
-    "train-00002-of-00003.parquet": "ce00be1851c7c1ab6f8fac0865ca484300e304eb0930c4c573f4cd8d8d4bb13c",
-    "validation-00000-of-00001.parquet": "0e1f39912b9f4097a77aaf472f3781fde0404eb14f4bb1ca158df676f64dce17",
+    "test-00000-of-00001.parquet": "aac567631362a8ef0eadb316eea7446ab7a4256a2d8d02bb47600ac14f62bbc1",
+    "train-00000-of-00003.parquet": "91ac120634064d7b1e891f293d2b8690a9988c2c64523b81e9ddc8208eeb5289",
+    "train-00001-of-00003.parquet": "030ca43c5484b01089793865208868b05f46a30db7ca73008e5dce38ff0cb281",
+    "train-00002-of-00003.parquet": "55432a4aa348218ab31aaad2962c7566fc3db8672890011769dd806c4dbf5efe",
+    "validation-00000-of-00001.parquet": "53d0e13b69b662f8e2311808cac8bc64483a77362841b471f4434f4381e03c69",
 }
 # Shard name -> digest of the file's bytes, which also depend on the parquet writer's version.
 SHARD_BYTE_DIGESTS: dict[str, str] = {
-    "test-00000-of-00001.parquet": "b152e256e4d51809fa45976a2496f16dce291968136db85cd0ad7bd1db9ded72",
-    "train-00000-of-00003.parquet": "287d5a64118da957e121d8fcde436260f1d311aa437967b4957a10f8ffca14c4",
-    "train-00001-of-00003.parquet": "1bf4b281782cdfdeac4781ec520d0b5986fc1479cc3b1c2b3e30615a25af4f8c",
-    "train-00002-of-00003.parquet": "4dcd753783fc6bc1e75cd91fedd2d5310ab146fab85daae8fe8bbf1e48efc568",
-    "validation-00000-of-00001.parquet": "87f620a6b23edf40b91bcb2ef246ccad987c4da880c16173af151513b7dbf602",
+    "test-00000-of-00001.parquet": "e117c40d2db02260134a33e74a2db984eaa87d5b65ad06e892d79d72c01b0ea4",
+    "train-00000-of-00003.parquet": "0790d760f0be7fbea9bc99c19b97de1b157fedbb02f2208268ad7959ddce10aa",
+    "train-00001-of-00003.parquet": "f7e3dc12f0ab39c588873c15c5d34dc994088d4f359d93463d807eab917ec038",
+    "train-00002-of-00003.parquet": "73f6aa72807ddb3a5b9a77ba88d0b4d56ee0b4758767759af62ad0cd4006f449",
+    "validation-00000-of-00001.parquet": "130b562052034b660302aaaa3418ab9ecd2798040a132a34539216a63a115ade",
 }
 SHARD_BYTES_PYARROW = "26.0.1"
 
 # Bundled Space model on the bundled examples: probabilities and combined maps, recorded values.
 SPACE_PROBABILITIES: dict[str, float] = {
-    "earthquake_unwrapped_1.png": 0.5766831040382385,
-    "earthquake_unwrapped_2.png": 0.411895751953125,
-    "earthquake_wrapped_1.png": 0.39563772082328796,
-    "earthquake_wrapped_2.png": 0.402479887008667,
-    "no_earthquake_unwrapped_1.png": 0.5612354874610901,
-    "no_earthquake_unwrapped_2.png": 0.4505593180656433,
-    "no_earthquake_wrapped_1.png": 0.4671728312969208,
-    "no_earthquake_wrapped_2.png": 0.38950762152671814,
+    "earthquake_unwrapped_1.png": 0.7470116019248962,
+    "earthquake_unwrapped_2.png": 0.9322999119758606,
+    "earthquake_wrapped_1.png": 0.9398149847984314,
+    "earthquake_wrapped_2.png": 0.9479354619979858,
+    "no_earthquake_unwrapped_1.png": 0.696826159954071,
+    "no_earthquake_unwrapped_2.png": 0.5096155405044556,
+    "no_earthquake_wrapped_1.png": 0.6057192087173462,
+    "no_earthquake_wrapped_2.png": 0.38372108340263367,
 }
 # Per map: sum, first moments along rows and columns, maximum and arg-maximum.
 SPACE_MAP_SIGNATURES: dict[str, list[float]] = {
     "earthquake_unwrapped_1.png": [
-        8349.52751931333,
-        3964.2644067579276,
-        5216.465455795167,
-        1.0,
-        23415.0,
+        np.float64(6240.5384101536765),
+        np.float64(3690.1251217113304),
+        np.float64(3429.955093689089),
+        np.float64(1.0),
+        41095.0,
     ],
     "earthquake_unwrapped_2.png": [
-        5861.228398669133,
-        3902.9270475599537,
-        2122.553508463023,
-        1.0,
-        23335.0,
+        np.float64(1769.8406012165087),
+        np.float64(1021.7532834436589),
+        np.float64(1026.8317089171346),
+        np.float64(1.0),
+        37719.0,
     ],
     "earthquake_wrapped_1.png": [
-        15670.534587910457,
-        7198.774860775597,
-        7668.2170990444065,
-        1.0,
-        8839.0,
+        np.float64(4376.411206263598),
+        np.float64(2303.920514192642),
+        np.float64(2005.6609929289293),
+        np.float64(1.0),
+        23399.0,
     ],
     "earthquake_wrapped_2.png": [
-        9061.28497426019,
-        5562.425469049161,
-        4495.666820498631,
-        1.0,
-        23448.0,
+        np.float64(4839.3813144894975),
+        np.float64(2559.1108685829513),
+        np.float64(2581.0163352916916),
+        np.float64(1.0),
+        30680.0,
     ],
     "no_earthquake_unwrapped_1.png": [
-        5668.965208997528,
-        2902.6722076066226,
-        3142.1737872868825,
-        1.0,
-        34136.0,
+        np.float64(7431.303120815261),
+        np.float64(3403.723872875734),
+        np.float64(5026.940675246076),
+        np.float64(1.0),
+        16120.0,
     ],
     "no_earthquake_unwrapped_2.png": [
-        6351.72571794175,
-        3111.1069492206107,
-        2796.460029225914,
-        1.0,
-        8760.0,
+        np.float64(10795.689475233836),
+        np.float64(5038.719566122969),
+        np.float64(6381.960401145505),
+        np.float64(1.0),
+        15927.0,
     ],
     "no_earthquake_wrapped_1.png": [
-        7211.369370519358,
-        3664.228980138533,
-        3819.045913087826,
-        1.0,
-        19671.0,
+        np.float64(6040.730593339384),
+        np.float64(3076.76355215963),
+        np.float64(3309.9032360659508),
+        np.float64(1.0),
+        48488.0,
     ],
     "no_earthquake_wrapped_2.png": [
-        11613.699484465142,
-        5905.48103245862,
-        5602.7093493299535,
-        1.0,
-        12544.0,
+        np.float64(27706.644517468776),
+        np.float64(12292.080789309282),
+        np.float64(15833.29482509016),
+        np.float64(1.0),
+        15944.0,
     ],
 }
 

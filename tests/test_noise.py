@@ -178,7 +178,7 @@ def test_fast_atan2_matches_numpy():
     x[20:30], y[20:25], y[25:30] = -1.0, 0.0, -0.0  # +pi is mapped to -pi
     expected = np.arctan2(y.astype(np.float64), x.astype(np.float64))
     expected[expected >= np.pi] = -np.pi
-    got = noise._atan2(y.copy(), x.copy())
+    got = noise.atan2_float32(y.copy(), x.copy())
     assert np.max(np.abs(got - expected)) < 1e-6
 
 

@@ -383,3 +383,19 @@ def test_rejects_non_finite_points():
             width_m=1e3,
             top_depth_m=1e3,
         )
+
+
+@pytest.mark.parametrize("dip", [0.5, 2.0, 10.0])
+def test_opening_sills_at_shallow_dips_agree_with_dc3d(dip):
+    # Sills (simulate.volcanic) are tensile rectangles dipping 0.5-10 degrees, below the dips
+    # of the random DC3D test above.
+    rng = np.random.default_rng(int(dip * 10))
+    p = dict(strike=rng.uniform(0, 360), dip=dip, rake=0.0, slip=0.0, length=6e3, width=4e3,
+             top=rng.uniform(300, 5e3), opening=rng.uniform(0.1, 2.0), poisson=0.25)  # fmt: skip
+    x, y = rng.uniform(-2e4, 2e4, (2, 40))
+    got = okada_surface_displacement(
+        x, y, strike_deg=p["strike"], dip_deg=dip, rake_deg=0.0, slip_m=0.0,
+        length_m=p["length"], width_m=p["width"], top_depth_m=p["top"], opening_m=p["opening"],
+    )  # fmt: skip
+    ref = _dc3d_reference(x, y, **p)
+    np.testing.assert_allclose(np.array(got), ref, rtol=1e-6, atol=1e-6 * np.abs(ref).max())

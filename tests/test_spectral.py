@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from insar_hf.simulate import spectral
+from insar_hf.simulate import slope, spectral
 
 SHAPE = (96, 112)
 PIXEL_M = 90.0
@@ -92,18 +92,18 @@ def test_spectral_slope_round_trip_within_0_15(beta, seed):
     # slope: largest error 0.11, 99th percentile 0.08); 0.15 is about 4.7 standard deviations,
     # so the test does not rest on the luck of these three seeds (their largest error: 0.042).
     field = spectral.power_law_field((224, 224), pixel_m=PIXEL_M, beta=beta, rng=_rng(seed))
-    assert abs(spectral.estimate_spectral_slope(field, pixel_m=PIXEL_M) - beta) < 0.15
+    assert abs(slope.estimate_spectral_slope(field, pixel_m=PIXEL_M) - beta) < 0.15
 
 
 @pytest.mark.parametrize("beta", [5 / 3, 11 / 3])
 def test_spectral_slope_of_independent_oracle_field(beta):
     field = _independent_power_law(128, beta, seed=5)
-    assert abs(spectral.estimate_spectral_slope(field, pixel_m=50.0) - beta) < 0.2
+    assert abs(slope.estimate_spectral_slope(field, pixel_m=50.0) - beta) < 0.2
 
 
 def test_spectral_slope_of_white_noise_is_zero():
     field = _rng(4).standard_normal((128, 128))
-    assert abs(spectral.estimate_spectral_slope(field, pixel_m=10.0)) < 0.1
+    assert abs(slope.estimate_spectral_slope(field, pixel_m=10.0)) < 0.1
 
 
 def test_spectral_slope_ignores_a_plane_added_to_the_field():
@@ -111,15 +111,15 @@ def test_spectral_slope_ignores_a_plane_added_to_the_field():
     rows, cols = np.mgrid[0:128, 0:128]
     tilted = field + 0.05 * rows - 0.03 * cols
     np.testing.assert_allclose(
-        spectral.estimate_spectral_slope(tilted, pixel_m=PIXEL_M),
-        spectral.estimate_spectral_slope(field, pixel_m=PIXEL_M),
+        slope.estimate_spectral_slope(tilted, pixel_m=PIXEL_M),
+        slope.estimate_spectral_slope(field, pixel_m=PIXEL_M),
         atol=1e-6,
     )
 
 
 def test_radial_power_spectrum_decreases_for_a_red_field():
     field = spectral.power_law_field((128, 128), pixel_m=PIXEL_M, beta=3.0, rng=_rng(0))
-    k, power = spectral.radial_power_spectrum(field, pixel_m=PIXEL_M)
+    k, power = slope.radial_power_spectrum(field, pixel_m=PIXEL_M)
     assert np.all(np.diff(k) > 0) and k[-1] <= 0.5 / PIXEL_M
     assert power[0] > 1e3 * power[-1]
 
@@ -128,13 +128,13 @@ def test_spectral_slope_rejects_nan_with_a_clear_message():
     field = np.zeros((32, 32))
     field[3, 4] = np.nan
     with pytest.raises(ValueError, match="fill no-data holes"):
-        spectral.estimate_spectral_slope(field, pixel_m=PIXEL_M)
+        slope.estimate_spectral_slope(field, pixel_m=PIXEL_M)
 
 
 def test_spectral_slope_rejects_an_empty_wavenumber_range():
     field = _rng().standard_normal((32, 32))
     with pytest.raises(ValueError, match="k_max .* must be larger than k_min"):
-        spectral.estimate_spectral_slope(field, pixel_m=1.0, k_min=0.3, k_max=0.2)
+        slope.estimate_spectral_slope(field, pixel_m=1.0, k_min=0.3, k_max=0.2)
 
 
 def test_cutoff_removes_power_above_it_and_keeps_the_slope_below():
@@ -144,7 +144,7 @@ def test_cutoff_removes_power_above_it_and_keeps_the_slope_below():
     spectrum = np.abs(np.fft.rfft2(field)) ** 2
     k = np.hypot(np.fft.fftfreq(224)[:, None], np.fft.rfftfreq(224)[None, :])
     assert spectrum[k > 0.2].sum() < 1e-10 * spectrum.sum()
-    assert abs(spectral.estimate_spectral_slope(field, pixel_m=1.0, k_max=0.18) - 8 / 3) < 0.15
+    assert abs(slope.estimate_spectral_slope(field, pixel_m=1.0, k_max=0.18) - 8 / 3) < 0.15
 
 
 def test_cutoff_field_is_reproducible_and_unit_normalised():

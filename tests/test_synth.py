@@ -29,7 +29,9 @@ def scenes():
 
 @pytest.fixture(scope="module")
 def positive():
-    return sample_scene(3, TINY.replace(positive_fraction=1.0, okada_stride_px=1))
+    # One untapered rectangle, so that Okada's own solution is the earthquake's whole part.
+    single = dict(rupture_segments_max=1, slip_taper_levels=1, rupture_bend_max_deg=0.0)
+    return sample_scene(3, TINY.replace(positive_fraction=1.0, okada_stride_px=1, **single))
 
 
 def test_same_seed_gives_bit_identical_scene():
@@ -98,12 +100,28 @@ def test_wrapped_is_the_wrapped_unwrapped_phase(scenes):
         assert np.abs(d).max() < 1e-4
 
 
-def test_nan_exactly_where_coherence_is_below_the_threshold(scenes):
+def test_wrapped_products_keep_decorrelated_pixels_and_unwrapped_ones_mask_them(scenes):
+    # Wrapped: NaN only on water and beyond the frame's edge; unwrapped: also where coherence is
+    # under the threshold.  The metadata's fractions say which is which.
+    decorrelated = 0
     for s in scenes:
-        no_data = s.coherence < s.metadata["no_data_threshold"]
-        np.testing.assert_array_equal(np.isnan(s.wrapped_rad), no_data)
-        np.testing.assert_array_equal(np.isnan(s.unwrapped_rad), no_data)
+        wrapped_nan, unwrapped_nan = np.isnan(s.wrapped_rad), np.isnan(s.unwrapped_rad)
+        low = s.coherence < s.metadata["no_data_threshold"]
+        np.testing.assert_array_equal(unwrapped_nan, wrapped_nan | low)
+        assert s.metadata["no_data_fraction"] == pytest.approx(wrapped_nan.mean(), abs=1e-6)
+        masked = (unwrapped_nan & ~wrapped_nan).mean()
+        assert s.metadata["masked_fraction"] == pytest.approx(masked, abs=1e-6)
+        decorrelated += int(np.count_nonzero(low & ~wrapped_nan))
         assert np.isfinite(s.los_m).all()
+    assert decorrelated > 0  # the scenes do hold decorrelated pixels with a wrapped phase
+
+
+def test_wrapping_the_unwrapped_product_gives_the_wrapped_one(scenes):
+    # Unwrapping errors are whole cycles, so they vanish when wrapped.
+    for s in scenes:
+        both = np.isfinite(s.unwrapped_rad)
+        diff = s.unwrapped_rad[both].astype(np.float64) - s.wrapped_rad[both]
+        np.testing.assert_allclose(np.cos(diff), 1.0, atol=1e-4)
 
 
 def test_field_rad_is_the_phase_of_the_scene_kind(scenes):
@@ -323,21 +341,30 @@ def test_log_uniform_mode_draws_no_design_magnitude():
         assert 30.0 <= m["pixel_m"] <= 400.0 * 1.0001
 
 
-def _whole_image_fraction(config, n=30):
+def _box_fractions(config, n=60):
+    """Box area / image area of the positives among ``n`` scenes drawn as positives."""
     fractions = []
     for i in range(n):
         s = sample_scene(scene_seed_sequence(1, "train", i), config.replace(positive_fraction=1.0))
         if s.label == 1:
             x0, y0, x1, y1 = s.deformation_bbox
             fractions.append((x1 - x0) * (y1 - y0) / 64**2)
-    return np.mean(np.array(fractions) > 0.9)
+    return np.array(fractions)
 
 
-def test_magnitude_aware_spacing_keeps_most_boxes_smaller_than_the_image():
-    old = TINY.replace(
-        pixel_spacing_mode="log-uniform", pixel_spacing_min_m=40.0, pixel_spacing_max_m=400.0
+def test_magnitude_aware_spacing_fills_the_image_without_making_every_box_the_image():
+    # A visible earthquake fills a good part of the window (as at a product's native spacing),
+    # small and whole-image boxes both remain, and far fewer boxes are the whole image than with
+    # an independent log-uniform spacing.
+    boxes = _box_fractions(TINY)
+    old = _box_fractions(
+        TINY.replace(
+            pixel_spacing_mode="log-uniform", pixel_spacing_min_m=40.0, pixel_spacing_max_m=400.0
+        )
     )
-    assert _whole_image_fraction(TINY) < 0.2 < 0.4 < _whole_image_fraction(old)
+    assert 0.2 < float(np.median(boxes)) < 0.7
+    assert np.mean(boxes < 0.1) > 0 and np.mean(boxes > 0.9) > 0
+    assert np.mean(boxes > 0.9) < 0.3 < np.mean(old > 0.9)
 
 
 def test_invisible_earthquake_is_labelled_zero_after_redraws():
@@ -367,7 +394,7 @@ def test_hard_negatives_are_label_zero_non_seismic_sources():
         assert s.label == 0 and s.metadata["hard_negative"] and not s.eq_los_m.any()
         assert not s.deformation_mask.any()
         sources.add(s.metadata["deformation_source"])
-    assert sources == {"mogi", "subsidence"}
+    assert sources == {"mogi", "subsidence", "dyke", "sill"}
 
 
 def test_epicentre_lies_inside_the_margins(scenes):

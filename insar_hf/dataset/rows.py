@@ -1,9 +1,9 @@
 """Features and rows of the synthetic set: scenes -> row dicts -> pyarrow tables.
 
-A row is a dict of column -> value: the rendered ``image`` and the ``deformation_mask`` as PNG
-bytes (:func:`png_bytes`), ``label`` and ``kind`` as ``ClassLabel`` indices, the
-``deformation_bbox`` in the rendered image's pixels, the typed scene metadata and, on request,
-the float16 raw phase arrays. :func:`rows_to_table` encodes rows with the dataset's features
+A row is a dict of column -> value: the rendered ``image`` as lossless WebP bytes
+(:func:`image_bytes`), the ``deformation_mask`` as PNG bytes (:func:`png_bytes`), ``label`` and
+``kind`` as ``ClassLabel`` indices, the ``deformation_bbox`` in the rendered image's pixels, the
+typed scene metadata and, on request, the float16 raw phase arrays. :func:`rows_to_table` encodes rows with the dataset's features
 into the table that the shard writers (:mod:`insar_hf.dataset.shards`) store, and
 :func:`features_of_schema` reads those features back from a shard's schema.
 """
@@ -29,9 +29,15 @@ from insar_hf.schema import (
 )
 
 PNG_COMPRESS_LEVEL = 1
-"""zlib level of the PNG images (lossless at every level). Measured on 20 scenes: level 1 takes
-12.9 ms and 88 KB per 224 px image, level 6 27.9 ms and 83 KB; noisy phase barely compresses, so
-the faster level wins for generating the paper-scale set."""
+"""zlib level of the PNG masks (lossless at every level): masks are two-valued and compress to
+about 1 KB at level 1."""
+
+WEBP_METHOD = 1
+"""libwebp effort of the lossless WebP images.  Measured on 60 default generator-v2 scenes, one
+core, in one run: PNG level 1 6.5 ms to encode, 2.8 ms to decode, 60.9 KB; PNG level 6 21.3 ms,
+2.4 ms, 52.5 KB; WebP lossless method 0 4.2 ms, 1.9 ms, 63.2 KB; **method 1** 9.5 ms, 1.4 ms,
+42.1 KB; method 2 17.2 ms, 2.0 ms, 41.0 KB.  Method 1 is the smallest that keeps encoding near
+PNG's cost, and halves the decoding that a training input pipeline pays every epoch."""
 
 
 def dataset_features(
@@ -84,10 +90,22 @@ def png_bytes(image: Image.Image) -> dict[str, Any]:
     return {"bytes": buffer.getvalue(), "path": None}
 
 
+def image_bytes(image: Image.Image) -> dict[str, Any]:
+    """``image`` as the value of a ``datasets.Image`` column: lossless WebP bytes, no path.
+
+    Pixel-exact (lossless; RGB without alpha), read back by PIL like any image; the dataset's
+    images use it (:data:`WEBP_METHOD`), masks stay PNG (:func:`png_bytes`).
+    """
+    buffer = io.BytesIO()
+    image.save(buffer, format="WEBP", lossless=True, method=WEBP_METHOD, quality=0)
+    return {"bytes": buffer.getvalue(), "path": None}
+
+
 def scene_to_row(scene, with_raw: bool = False, *, metadata_fields: dict[str, str] | None = None):
     """One dataset row (a dict of column -> value) from a ``simulate.scene.Scene``.
 
-    ``image`` is ``render.render_interferogram(scene.field_rad, scene.kind)`` as PNG bytes;
+    ``image`` is ``render.render_interferogram(scene.field_rad, scene.kind)`` as lossless WebP
+    bytes (:func:`image_bytes`);
     ``deformation_mask`` is the boolean mask as a mode "L" PNG (0 background, 255 deformation).
     """
     fields = metadata_columns(metadata_fields)
@@ -100,7 +118,7 @@ def scene_to_row(scene, with_raw: bool = False, *, metadata_fields: dict[str, st
         # The box and mask live in the rendered image's pixels (docs/ARCHITECTURE.md).
         bbox, mask_image = _to_image_pixels(mask, bbox)
     row: dict[str, Any] = {
-        "image": png_bytes(render_interferogram(scene.field_rad, scene.kind)),
+        "image": image_bytes(render_interferogram(scene.field_rad, scene.kind)),
         "label": int(scene.label),
         "kind": KIND_NAMES.index(scene.kind),
         "deformation_bbox": bbox,

@@ -157,8 +157,14 @@ def wrap_phase(phase_rad):
     phase = _float_array(phase_rad)
     two_pi = phase.dtype.type(2.0 * math.pi)
     pi = phase.dtype.type(math.pi)
-    wrapped = np.mod(phase + pi, two_pi) - pi
-    # Rounding can land exactly on +pi (e.g. mod returning 2 pi for tiny negatives).
-    wrapped = np.where(wrapped >= pi, wrapped - two_pi, wrapped)
-    wrapped = np.where(wrapped < -pi, -pi, wrapped)
-    return wrapped.astype(phase.dtype)
+    # phi - 2 pi floor((phi + pi) / 2 pi): several times faster than np.mod, which computes an
+    # exact fmod per element; in place on one temporary.
+    turns = phase + pi
+    turns *= phase.dtype.type(1.0 / (2.0 * math.pi))
+    np.floor(turns, out=turns)
+    turns *= -two_pi
+    wrapped = np.add(phase, turns, out=turns)
+    # Rounding can land just outside [-pi, pi) (e.g. on +pi for tiny negative turns).
+    wrapped[wrapped >= pi] -= two_pi
+    wrapped[wrapped < -pi] = -pi
+    return wrapped

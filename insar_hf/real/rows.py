@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
-from insar_hf.dataset.rows import dataset_features, png_bytes
+from insar_hf.dataset.rows import dataset_features, image_bytes, png_bytes
 from insar_hf.physics.los import SENSORS
 from insar_hf.render import render_interferogram
 from insar_hf.schema import KIND_NAMES, metadata_columns, missing_value, typed_metadata
@@ -62,7 +62,7 @@ def tile_row(
     """One dataset row from a tile (image rendered by ``render.render_interferogram``)."""
     size = tile.field_rad.shape[0]
     row: dict[str, Any] = {
-        "image": png_bytes(render_interferogram(tile.field_rad, tile.kind, size=size)),
+        "image": image_bytes(render_interferogram(tile.field_rad, tile.kind, size=size)),
         "label": int(tile.label),
         "kind": KIND_NAMES.index(tile.kind),
         "deformation_bbox": [0, 0, 0, 0],

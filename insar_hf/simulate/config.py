@@ -4,8 +4,9 @@ Every distribution of :func:`insar_hf.simulate.scene.sample_scene` -- class bala
 geometry, pixel spacing (:data:`PIXEL_SPACING_MODES`), magnitudes, mechanisms, depths, redraws,
 Okada grid, atmosphere, coherence, hard-negative sources -- is a field of one frozen dataclass
 with its unit in its name and a ``help`` text in its metadata.  ``__post_init__`` checks every
-field and raises ``ValueError`` saying what to change; ``(name, weight)`` tables read back from
-JSON (lists or dicts) are normalised to tuples, so a config survives a JSON round trip.  The
+field (:func:`~insar_hf.simulate.config_checks.check_scene_config`) and raises ``ValueError``
+saying what to change; ``(name, weight)`` tables read back from JSON (lists or dicts) are
+normalised to tuples, so a config survives a JSON round trip.  The
 recipe the fields drive is described in :mod:`insar_hf.simulate.scene` and
 ``docs/generator.md``.
 """
@@ -13,51 +14,13 @@ recipe the fields drive is described in :mod:`insar_hf.simulate.scene` and
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from insar_hf.physics import los as los_mod
-from insar_hf.physics import scaling
 from insar_hf.schema import IMAGE_SIZE
-from insar_hf.simulate.atmosphere import DEFAULT_BETA
+from insar_hf.simulate.config_checks import PIXEL_SPACING_MODES, check_scene_config
+from insar_hf.simulate.turbulence import KOLMOGOROV_BETA, TURBULENCE_BREAK_M
 
 __all__ = ["PIXEL_SPACING_MODES", "SceneConfig"]
-
-PIXEL_SPACING_MODES = ("magnitude", "log-uniform")
-"""Values of ``SceneConfig.pixel_spacing_mode``."""
-
-
-def _weight_pairs(name: str, pairs, allowed) -> tuple[tuple[str, float], ...]:
-    """Validate ``(name, weight)`` pairs (a tuple/list of pairs or a dict, as read from JSON)."""
-    if isinstance(pairs, dict):
-        pairs = tuple(pairs.items())
-    if not isinstance(pairs, (tuple, list)) or not pairs:
-        raise ValueError(f"{name} must be a non-empty tuple of (name, weight) pairs, got {pairs!r}")
-    out = []
-    for pair in pairs:
-        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
-            raise ValueError(f"{name} must hold (name, weight) pairs, got item {pair!r}")
-        key, weight = pair
-        if key not in allowed:
-            raise ValueError(f"{name}: unknown name {key!r}; choose from {sorted(allowed)}")
-        if not (
-            isinstance(weight, (int, float))
-            and not isinstance(weight, bool)
-            and math.isfinite(weight)
-            and weight >= 0
-        ):
-            raise ValueError(
-                f"{name}: weight of {key!r} must be a finite number >= 0, got {weight!r}"
-            )
-        out.append((str(key), float(weight)))
-    names = [key for key, _ in out]
-    if len(set(names)) != len(names):
-        raise ValueError(f"{name}: each name may appear once, got {names}")
-    if sum(w for _, w in out) <= 0:
-        raise ValueError(f"{name}: at least one weight must be > 0")
-    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -89,10 +52,13 @@ class SceneConfig:
         },
     )
     span_factor_min: float = field(
-        default=2.5,
-        metadata={"help": "Image side / deformation footprint, log-uniform, min ('magnitude')."},
+        default=1.5,
+        metadata={
+            "help": "Image side / deformation footprint, log-uniform, min ('magnitude'): 1.5 "
+            "lets a rupture fill most of the window, as at a product's native spacing."
+        },
     )
-    span_factor_max: float = field(default=10.0, metadata={"help": "... max."})
+    span_factor_max: float = field(default=6.0, metadata={"help": "... max."})
     footprint_depth_m: float = field(
         default=0.0,
         metadata={
@@ -137,42 +103,135 @@ class SceneConfig:
     min_visible_pixels: int = field(
         default=50, metadata={"help": "Label 1 needs this many valid pixels >= a quarter fringe."}
     )
+    min_signal_to_nuisance: float = field(
+        default=0.5,
+        metadata={
+            "help": "Label 1 also needs the earthquake's largest |LOS| on its mask to reach this "
+            "multiple of the nuisance's 1-99 percentile span in the mask's box (0: off)."
+        },
+    )
     max_redraws: int = field(
         default=30, metadata={"help": "Redraws of an invisible earthquake before labelling 0."}
     )
     okada_stride_px: int = field(
-        default=4,
+        default=8,
         metadata={
-            "help": "Okada on every n-th pixel, bilinear in between and exact where the "
-            "interpolation error may exceed okada_tolerance_rad (1 = every pixel)."
+            "help": "Okada on every n-th pixel, cubic in between, then halved level by level "
+            "to exact pixels where the interpolation error may exceed okada_tolerance_rad "
+            "(1 = every pixel)."
         },
     )
     okada_tolerance_rad: float = field(
         default=0.05,
         metadata={"help": "Estimated interpolation error (rad) above which a cell is exact."},
     )
-    turbulence_rms_min_m: float = field(
-        default=0.002, metadata={"help": "Turbulent delay RMS (m), log-uniform, min."}
+    atmosphere_strength_min: float = field(
+        default=0.3,
+        metadata={
+            "help": "Turbulence strength: multiplier of the Emardson et al. (2003) law "
+            "sigma(L) = 2.5 mm L^0.5 (L in km) at a quarter of the window, log-uniform, min."
+        },
     )
-    turbulence_rms_max_m: float = field(default=0.015, metadata={"help": "... max."})
+    atmosphere_strength_max: float = field(default=3.0, metadata={"help": "... max."})
     turbulence_beta: float = field(
-        default=DEFAULT_BETA, metadata={"help": "2-D spectral slope (Hanssen 2001)."}
+        default=3.0,
+        metadata={"help": "2-D spectral slope above turbulence_break_m (3 = the law's L^0.5)."},
+    )
+    turbulence_beta_short: float = field(
+        default=KOLMOGOROV_BETA,
+        metadata={"help": "2-D spectral slope under turbulence_break_m (11/3: 3-D Kolmogorov)."},
+    )
+    turbulence_break_m: float = field(
+        default=TURBULENCE_BREAK_M,
+        metadata={"help": "Scale (m) of the change of slope: the wet troposphere's thickness."},
     )
     dem_relief_min_m: float = field(default=100.0, metadata={"help": "Fractal DEM relief, min."})
     dem_relief_max_m: float = field(default=2500.0, metadata={"help": "... max."})
-    stratification_max_m_per_km: float = field(
-        default=0.01,
-        metadata={"help": "Stratified delay coefficient uniform in [-max, max] m per km."},
+    volcano_fraction: float = field(
+        default=0.15, metadata={"help": "P(a volcanic edifice in the DEM), every class."}
+    )
+    volcano_height_min_m: float = field(default=500.0, metadata={"help": "Edifice height, min."})
+    volcano_height_max_m: float = field(default=3000.0, metadata={"help": "... max."})
+    volcano_radius_min_m: float = field(
+        default=2000.0, metadata={"help": "Edifice e-folding radius (m), log-uniform, min."}
+    )
+    volcano_radius_max_m: float = field(default=15000.0, metadata={"help": "... max."})
+    range_fraction: float = field(
+        default=0.15, metadata={"help": "P(a mountain range in the DEM), every class."}
+    )
+    range_height_min_m: float = field(default=500.0, metadata={"help": "Crest height, min."})
+    range_height_max_m: float = field(default=3000.0, metadata={"help": "... max."})
+    range_half_width_min_m: float = field(
+        default=2000.0, metadata={"help": "Ridge half-width (m), log-uniform, min."}
+    )
+    range_half_width_max_m: float = field(default=20000.0, metadata={"help": "... max."})
+    stratification_std_m_per_km: float = field(
+        default=0.0048,
+        metadata={
+            "help": "Std of the stratified delay coefficient (m per km of height; Emardson et "
+            "al. 2003's k = 4.8 mm/km), times sqrt(strength)."
+        },
     )
     ramp_gradient_max_m_per_km: float = field(
         default=2e-4, metadata={"help": "Orbital ramp gradient uniform in [0, max] m per km."}
     )
+    front_fraction: float = field(
+        default=0.1, metadata={"help": "P(an atmospheric front), every class."}
+    )
+    front_step_min_m: float = field(
+        default=0.005, metadata={"help": "|Delay step| across a front (m), log-uniform, min."}
+    )
+    front_step_max_m: float = field(default=0.04, metadata={"help": "... max."})
+    front_width_min_m: float = field(
+        default=500.0, metadata={"help": "Front transition width (m), log-uniform, min."}
+    )
+    front_width_max_m: float = field(default=10000.0, metadata={"help": "... max."})
+    gravity_wave_fraction: float = field(
+        default=0.1, metadata={"help": "P(a gravity-wave packet), every class."}
+    )
+    gravity_wave_amplitude_min_m: float = field(
+        default=0.002, metadata={"help": "Gravity-wave amplitude (m), log-uniform, min."}
+    )
+    gravity_wave_amplitude_max_m: float = field(default=0.01, metadata={"help": "... max."})
+    gravity_wave_length_min_m: float = field(
+        default=2000.0, metadata={"help": "Gravity-wave wavelength (m), log-uniform, min."}
+    )
+    gravity_wave_length_max_m: float = field(default=20000.0, metadata={"help": "... max."})
     mean_coherence_min: float = field(default=0.35, metadata={"help": "Mean coherence, min."})
-    mean_coherence_max: float = field(default=0.9, metadata={"help": "... max."})
-    looks_min: int = field(default=4, metadata={"help": "Number of looks, min (integer)."})
-    looks_max: int = field(default=20, metadata={"help": "... max (inclusive)."})
+    mean_coherence_max: float = field(default=0.95, metadata={"help": "... max."})
+    landcover_fraction_max: float = field(
+        default=0.5,
+        metadata={"help": "Share of low-coherence land-cover patches, uniform in [0, max]."},
+    )
+    looks_min: int = field(
+        default=16,
+        metadata={
+            "help": "Effective looks (multilooking and filtering), log-uniform, min (integer)."
+        },
+    )
+    looks_max: int = field(default=256, metadata={"help": "... max (inclusive)."})
+    water_fraction: float = field(
+        default=0.3, metadata={"help": "P(a water body: the DEM's low ground is NaN)."}
+    )
+    water_area_max: float = field(
+        default=0.3, metadata={"help": "Water's share of the scene, uniform in [0.01, max]."}
+    )
+    frame_edge_fraction: float = field(
+        default=0.15, metadata={"help": "P(the frame's edge cuts the scene: NaN beyond it)."}
+    )
+    frame_edge_area_max: float = field(
+        default=0.3, metadata={"help": "Share cut off by the edge, uniform in [0.02, max]."}
+    )
     no_data_threshold: float = field(
-        default=0.2, metadata={"help": "Coherence below which a pixel is no data (NaN)."}
+        default=0.2,
+        metadata={
+            "help": "Coherence under which unwrapped products are NaN (wrapped products keep the "
+            "noisy phase) and the label rule ignores a pixel."
+        },
+    )
+    unwrapping_error_fraction: float = field(
+        default=0.15,
+        metadata={"help": "P(an unwrapping error: a 2 pi step along a line, unwrapped product)."},
     )
     mogi_depth_min_m: float = field(default=1000.0, metadata={"help": "Mogi source depth, min."})
     mogi_depth_max_m: float = field(default=8000.0, metadata={"help": "... max."})
@@ -184,170 +243,63 @@ class SceneConfig:
     bowl_radius_max_m: float = field(default=8000.0, metadata={"help": "... max."})
     bowl_subsidence_min_m: float = field(default=0.01, metadata={"help": "Max subsidence, min."})
     bowl_subsidence_max_m: float = field(default=0.3, metadata={"help": "... max."})
+    # Sources (#11): hard-negative mix, dykes and sills, segmented tapered ruptures.
+    # Dyke and sill ranges cover published InSAR models of intrusions (docs/physics.md).
+    hard_negative_weights: tuple = field(
+        default=(("mogi", 0.3), ("subsidence", 0.3), ("dyke", 0.2), ("sill", 0.2)),
+        metadata={"help": "(source, weight) pairs over simulate.volcanic.HARD_NEGATIVE_SOURCES."},
+    )
+    dyke_opening_min_m: float = field(
+        default=0.5, metadata={"help": "Dyke opening (m), log-uniform, min."}
+    )
+    dyke_opening_max_m: float = field(default=5.0, metadata={"help": "... max."})
+    dyke_length_min_m: float = field(default=2e3, metadata={"help": "Dyke length along strike."})
+    dyke_length_max_m: float = field(default=15e3, metadata={"help": "... max."})
+    dyke_height_min_m: float = field(default=1e3, metadata={"help": "Dyke down-dip height, min."})
+    dyke_height_max_m: float = field(default=8e3, metadata={"help": "... max."})
+    dyke_top_depth_min_m: float = field(default=100.0, metadata={"help": "Dyke top depth, min."})
+    dyke_top_depth_max_m: float = field(default=3e3, metadata={"help": "... max."})
+    sill_opening_min_m: float = field(
+        default=0.1, metadata={"help": "Sill opening (m), log-uniform, min."}
+    )
+    sill_opening_max_m: float = field(default=2.0, metadata={"help": "... max."})
+    sill_side_min_m: float = field(
+        default=1e3, metadata={"help": "Sill length and width (each drawn), min."}
+    )
+    sill_side_max_m: float = field(default=10e3, metadata={"help": "... max."})
+    sill_depth_min_m: float = field(default=500.0, metadata={"help": "Sill depth, min."})
+    sill_depth_max_m: float = field(default=6e3, metadata={"help": "... max."})
+    rupture_segments_max: int = field(
+        default=4, metadata={"help": "Most segments of a rupture (count uniform from 1)."}
+    )
+    rupture_segment_length_min_m: float = field(
+        default=10e3, metadata={"help": "A rupture has at most one segment per this length."}
+    )
+    rupture_bend_max_deg: float = field(
+        default=15.0, metadata={"help": "Segment strike = strike + uniform(-max, max)."}
+    )
+    rupture_step_max_m: float = field(
+        default=1500.0, metadata={"help": "Step-over between segments, uniform(-max, max) m."}
+    )
+    slip_taper_levels: int = field(
+        default=1,
+        metadata={
+            "help": "Nested rectangles per segment for the slip taper (1 = uniform within a "
+            "segment, the segments still taper along strike; 2 costs about 1.5x the Okada time)."
+        },
+    )
+    surface_rupture_depth_m: float = field(
+        default=500.0,
+        metadata={"help": "A rupture with a shallower top breaks the surface (top set to 0)."},
+    )
+    near_field_width_min_m: float = field(
+        default=300.0,
+        metadata={"help": "Decorrelated band along a surface rupture (m), log-uniform, min."},
+    )
+    near_field_width_max_m: float = field(default=3000.0, metadata={"help": "... max."})
 
     def __post_init__(self) -> None:
-        def need(ok: bool, message: str) -> None:
-            if not ok:
-                raise ValueError(message)
-
-        def is_int(v) -> bool:
-            return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if isinstance(f.default, float):
-                need(
-                    isinstance(value, (int, float, np.floating, np.integer))
-                    and not isinstance(value, bool)
-                    and math.isfinite(value),
-                    f"{f.name} must be a finite number, got {value!r}",
-                )
-            elif isinstance(f.default, str):
-                need(isinstance(value, str), f"{f.name} must be a string, got {value!r}")
-        need(
-            is_int(self.image_size_px) and 16 <= self.image_size_px <= 4096,
-            f"image_size_px must be an integer in [16, 4096], got {self.image_size_px!r}",
-        )
-        for lo_name, hi_name in (
-            ("pixel_spacing_min_m", "pixel_spacing_max_m"),
-            ("span_factor_min", "span_factor_max"),
-            ("mw_min", "mw_max"),
-            ("top_depth_min_m", "top_depth_max_m"),
-            ("turbulence_rms_min_m", "turbulence_rms_max_m"),
-            ("dem_relief_min_m", "dem_relief_max_m"),
-            ("mean_coherence_min", "mean_coherence_max"),
-            ("looks_min", "looks_max"),
-            ("mogi_depth_min_m", "mogi_depth_max_m"),
-            ("mogi_volume_min_m3", "mogi_volume_max_m3"),
-            ("bowl_radius_min_m", "bowl_radius_max_m"),
-            ("bowl_subsidence_min_m", "bowl_subsidence_max_m"),
-        ):
-            lo, hi = getattr(self, lo_name), getattr(self, hi_name)
-            need(
-                isinstance(lo, (int, float)) and isinstance(hi, (int, float)),
-                f"{lo_name} and {hi_name} must be numbers, got {lo!r} and {hi!r}",
-            )
-            need(
-                math.isfinite(lo) and math.isfinite(hi) and lo <= hi,
-                f"{lo_name} ({lo}) must be finite and <= {hi_name} ({hi}); swap or fix them",
-            )
-        need(
-            self.pixel_spacing_min_m > 0,
-            f"pixel_spacing_min_m must be > 0 metres, got {self.pixel_spacing_min_m}",
-        )
-        need(
-            self.pixel_spacing_mode in PIXEL_SPACING_MODES,
-            f"pixel_spacing_mode must be one of {PIXEL_SPACING_MODES}, "
-            f"got {self.pixel_spacing_mode!r}",
-        )
-        need(
-            self.span_factor_min > 0,
-            "span_factor_min must be > 0 (its range is log-uniform; > 1 keeps the footprint "
-            f"inside the image), got {self.span_factor_min}",
-        )
-        need(
-            self.footprint_depth_m >= 0,
-            f"footprint_depth_m must be >= 0 metres, got {self.footprint_depth_m}",
-        )
-        for name in ("wrapped_fraction", "positive_fraction", "hard_negative_fraction"):
-            value = getattr(self, name)
-            need(0.0 <= value <= 1.0, f"{name} must be a probability in [0, 1], got {value}")
-        need(
-            3.0 <= self.mw_min and self.mw_max <= 9.5,
-            f"magnitudes must lie in [3, 9.5]; got mw_min={self.mw_min}, mw_max={self.mw_max}",
-        )
-        need(
-            self.mw_distribution in ("uniform", "gutenberg-richter"),
-            "mw_distribution must be 'uniform' or 'gutenberg-richter', "
-            f"got {self.mw_distribution!r}",
-        )
-        need(self.gr_b_value > 0, f"gr_b_value must be > 0, got {self.gr_b_value}")
-        need(self.top_depth_min_m >= 0, f"top_depth_min_m must be >= 0, got {self.top_depth_min_m}")
-        need(
-            self.top_depth_max_m < self.seismogenic_depth_m,
-            f"top_depth_max_m ({self.top_depth_max_m}) must be shallower than "
-            f"seismogenic_depth_m ({self.seismogenic_depth_m}); lower it or deepen the layer",
-        )
-        # Normalised to tuples so that a config read back from JSON (lists) equals the original.
-        for name, allowed in (
-            ("sensor_weights", los_mod.SENSORS),
-            ("mechanism_weights", scaling.MECHANISMS),
-        ):
-            object.__setattr__(self, name, _weight_pairs(name, getattr(self, name), allowed))
-        need(
-            self.heading_jitter_deg >= 0,
-            f"heading_jitter_deg must be >= 0, got {self.heading_jitter_deg}",
-        )
-        need(
-            0.0 <= self.epicentre_margin_fraction < 0.5,
-            "epicentre_margin_fraction must be in [0, 0.5) so that the epicentre can lie in the "
-            f"image, got {self.epicentre_margin_fraction}",
-        )
-        need(
-            is_int(self.min_visible_pixels)
-            and 1 <= self.min_visible_pixels <= self.image_size_px**2,
-            f"min_visible_pixels must be an integer in [1, image_size_px**2 = "
-            f"{self.image_size_px**2}], got {self.min_visible_pixels!r}",
-        )
-        need(
-            is_int(self.max_redraws) and self.max_redraws >= 0,
-            f"max_redraws must be an integer >= 0, got {self.max_redraws!r}",
-        )
-        need(
-            is_int(self.okada_stride_px) and 1 <= self.okada_stride_px <= 8,
-            f"okada_stride_px must be an integer in [1, 8], got {self.okada_stride_px!r}",
-        )
-        need(
-            self.okada_tolerance_rad > 0,
-            f"okada_tolerance_rad must be > 0 radians, got {self.okada_tolerance_rad}",
-        )
-        need(
-            self.turbulence_rms_min_m > 0,
-            "turbulence_rms_min_m must be > 0 (its range is log-uniform), "
-            f"got {self.turbulence_rms_min_m}",
-        )
-        need(
-            self.dem_relief_min_m >= 0,
-            f"dem_relief_min_m must be >= 0, got {self.dem_relief_min_m}",
-        )
-        need(
-            self.stratification_max_m_per_km >= 0,
-            f"stratification_max_m_per_km must be >= 0, got {self.stratification_max_m_per_km}",
-        )
-        need(
-            self.ramp_gradient_max_m_per_km >= 0,
-            f"ramp_gradient_max_m_per_km must be >= 0, got {self.ramp_gradient_max_m_per_km}",
-        )
-        need(
-            0.0 < self.mean_coherence_min and self.mean_coherence_max <= 1.0,
-            "mean coherence must lie in (0, 1]; got "
-            f"mean_coherence_min={self.mean_coherence_min}, "
-            f"mean_coherence_max={self.mean_coherence_max}",
-        )
-        need(
-            is_int(self.looks_min) and is_int(self.looks_max) and self.looks_min >= 1,
-            f"looks_min and looks_max must be integers >= 1, got {self.looks_min!r}, "
-            f"{self.looks_max!r}",
-        )
-        need(
-            0.0 <= self.no_data_threshold < 1.0,
-            f"no_data_threshold must be a coherence in [0, 1), got {self.no_data_threshold}",
-        )
-        need(
-            self.mogi_depth_min_m > 0, f"mogi_depth_min_m must be > 0, got {self.mogi_depth_min_m}"
-        )
-        need(
-            self.mogi_volume_min_m3 > 0,
-            f"mogi_volume_min_m3 must be > 0 (log-uniform), got {self.mogi_volume_min_m3}",
-        )
-        need(
-            self.bowl_radius_min_m > 0,
-            f"bowl_radius_min_m must be > 0, got {self.bowl_radius_min_m}",
-        )
-        need(
-            self.bowl_subsidence_min_m >= 0,
-            f"bowl_subsidence_min_m must be >= 0, got {self.bowl_subsidence_min_m}",
-        )
+        check_scene_config(self)
 
     def replace(self, **changes) -> SceneConfig:
         """A copy with ``changes`` applied (validated again)."""

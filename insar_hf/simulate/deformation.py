@@ -5,9 +5,11 @@
   window in ``pixel_spacing_mode = "magnitude"``.
 * :func:`draw_mw` -- a moment magnitude, uniform or truncated Gutenberg-Richter.
 * :func:`draw_earthquake` -- mechanism, angles, rupture (:mod:`insar_hf.physics.scaling`), top
-  depth and epicentre, and the Okada (1985) LOS displacement on the pixel grid.
-* :func:`draw_hard_negative` -- a Mogi inflation / deflation source or a subsidence bowl
-  (:mod:`insar_hf.physics.sources`), placed like an epicentre.
+  depth, segments and tapered slip (:mod:`insar_hf.simulate.rupture`) and epicentre, the
+  Okada (1985) LOS displacement of all patches on one adaptive grid
+  (:mod:`insar_hf.simulate.grid`), and the near field of a surface rupture.
+* :func:`draw_hard_negative` -- a Mogi source, subsidence bowl, dyke or sill
+  (:mod:`insar_hf.simulate.volcanic`), placed like an epicentre.
 
 Each draws from the scene's source stream in a fixed order; the distributions are fields of
 :class:`~insar_hf.simulate.config.SceneConfig`, the label rule and the redraws of an invisible
@@ -22,10 +24,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from insar_hf.physics import scaling
-from insar_hf.physics import sources as sources_mod
 from insar_hf.physics.okada import okada_surface_displacement
-from insar_hf.simulate.grid import los_on_grid
+from insar_hf.simulate.grid import GridSource, sources_los_on_grid
+from insar_hf.simulate.rupture import draw_segmented_rupture, near_field_band
 from insar_hf.simulate.seeds import choose, log_uniform
+from insar_hf.simulate.volcanic import draw_nonseismic_source
 
 if TYPE_CHECKING:
     from insar_hf.simulate.config import SceneConfig
@@ -79,33 +82,43 @@ def draw_earthquake(
     los_enu,
     tol_m: float,
     mw: float | None = None,
-) -> tuple[np.ndarray, dict]:
-    """Draw one earthquake and its LOS displacement on the grid.
+) -> tuple[np.ndarray, dict, np.ndarray | None]:
+    """Draw one earthquake, its LOS displacement on the grid and its near field.
 
     Parameters
     ----------
     rng : numpy.random.Generator
         The scene's source stream.
     config : SceneConfig
-        Distributions of mechanism, depth, epicentre and the Okada grid.
+        Distributions of mechanism, depth, segments, taper, epicentre and the Okada grid.
     pixel_m : float
         Pixel spacing in metres.
     los_enu : (float, float, float)
         Unit vector ground -> satellite (:func:`insar_hf.physics.los.los_unit_vector`).
     tol_m : float
-        Interpolation tolerance of :func:`~insar_hf.simulate.grid.los_on_grid`, metres.
+        Interpolation tolerance of :func:`~insar_hf.simulate.grid.sources_los_on_grid`, metres.
     mw : float, optional
         Fixes the magnitude (the design magnitude); ``None`` draws it from ``rng``.
 
     Returns
     -------
     eq_los_m : numpy.ndarray
-        Shape ``(size, size)``, float32, metres of LOS displacement (positive = range increase).
+        Shape ``(size, size)``, float32, metres of LOS displacement (positive = range increase),
+        the sum over the rupture's patches.
     metadata : dict
-        ``mw``, ``m0_nm``, ``mechanism``, angles, rupture size and slip, depths, epicentre.
+        ``mw``, ``m0_nm``, ``mechanism``, the nominal angles (segments bend about the strike),
+        total length and width, ``slip_m`` (the **mean** slip, ``M0 / (mu L W)``),
+        ``peak_slip_m``, ``segments``, ``surface_rupture``, ``near_field_width_m`` (NaN when
+        buried), depths (``centroid_depth_m`` of the moment) and epicentre.
+    near_field : numpy.ndarray or None
+        ``None`` for a buried rupture; for one that reaches the surface (top shallower than
+        ``config.surface_rupture_depth_m``, set to 0), float32 ``(size, size)`` in [0, 1]: 1 on
+        the trace, falling to 0 over a band of width log-uniform in
+        ``config.near_field_width_*_m`` (:func:`~insar_hf.simulate.rupture.near_field_band`).
     """
     if mw is None:
         mw = draw_mw(rng, config)
+    m0 = scaling.moment_from_magnitude(mw)
     mechanism = choose(rng, config.mechanism_weights)
     strike, dip, rake = scaling.sample_mechanism_angles(mechanism, rng)
     top = float(rng.uniform(config.top_depth_min_m, config.top_depth_max_m))
@@ -117,75 +130,71 @@ def draw_earthquake(
         dip_deg=dip,
         seismogenic_thickness_m=config.seismogenic_depth_m - top,
     )
-    row, col = _place(rng, config)
-    # The epicentre is the surface projection of the rupture centroid; Okada's reference point
-    # (above the top edge's midpoint) lies W/2 cos(dip) up-dip of it, i.e. against the dip
-    # direction (strike + 90 deg, the fault dips to the right of strike).
-    dip_az = math.radians(strike + 90.0)
-    half_w_h = 0.5 * rupture.width_m * math.cos(math.radians(dip))
-    x0 = col * pixel_m - half_w_h * math.sin(dip_az)
-    y0 = -row * pixel_m - half_w_h * math.cos(dip_az)
-    eq_los = los_on_grid(
-        okada_surface_displacement,
-        config.image_size_px,
-        pixel_m,
-        config.okada_stride_px,
-        x0,
-        y0,
-        los_enu,
-        tol_m,
+    segmented = draw_segmented_rupture(
+        rng,
+        config,
+        m0_nm=m0,
         strike_deg=strike,
         dip_deg=dip,
         rake_deg=rake,
-        slip_m=rupture.slip_m,
-        length_m=rupture.length_m,
-        width_m=rupture.width_m,
+        rupture=rupture,
         top_depth_m=top,
+    )
+    row, col = _place(rng, config)
+    band_m = log_uniform(rng, config.near_field_width_min_m, config.near_field_width_max_m)
+    # The epicentre is the surface projection of the moment centroid, the patches' origin.
+    x0, y0 = col * pixel_m, -row * pixel_m
+    sources = [
+        GridSource(okada_surface_displacement, x0 + p.x_m, y0 + p.y_m, p.okada_kwargs())
+        for p in segmented.patches
+    ]
+    size = config.image_size_px
+    eq_los = sources_los_on_grid(sources, size, pixel_m, config.okada_stride_px, los_enu, tol_m)
+    near_field = None
+    if segmented.surface_rupture:
+        near_field = near_field_band(segmented.trace_m, size, pixel_m, x0, y0, band_m)
+    moments = np.array([p.slip_m * p.length_m * p.width_m for p in segmented.patches])
+    depths = np.array(
+        [p.top_depth_m + 0.5 * p.width_m * math.sin(math.radians(dip)) for p in segmented.patches]
     )
     meta = {
         "mw": mw,
-        "m0_nm": scaling.moment_from_magnitude(mw),
+        "m0_nm": m0,
         "mechanism": mechanism,
         "strike_deg": strike,
         "dip_deg": dip,
         "rake_deg": rake,
-        "slip_m": rupture.slip_m,
+        "slip_m": segmented.mean_slip_m,
+        "peak_slip_m": segmented.peak_slip_m,
         "length_m": rupture.length_m,
         "width_m": rupture.width_m,
-        "top_depth_m": top,
-        "centroid_depth_m": top + 0.5 * rupture.width_m * math.sin(math.radians(dip)),
+        "segments": segmented.segments,
+        "surface_rupture": segmented.surface_rupture,
+        "near_field_width_m": band_m if segmented.surface_rupture else math.nan,
+        "top_depth_m": 0.0 if segmented.surface_rupture else top,
+        "centroid_depth_m": float((moments * depths).sum() / moments.sum()),
         "epicentre_row_px": row,
         "epicentre_col_px": col,
     }
-    return eq_los, meta
+    return eq_los, meta, near_field
 
 
 def draw_hard_negative(
     rng: np.random.Generator, config: SceneConfig, pixel_m: float, los_enu, tol_m: float
 ) -> tuple[np.ndarray, str, dict]:
-    """Draw a Mogi source or a subsidence bowl (equally likely) and its LOS displacement.
+    """Draw a non-seismic source (:mod:`insar_hf.simulate.volcanic`) and its LOS displacement.
 
     Arguments as in :func:`draw_earthquake`.  Returns ``(los_m, deformation_source,
-    metadata)``: shape ``(size, size)`` float32 metres, ``"mogi"`` or ``"subsidence"``, and the
-    source's position and parameters.
+    metadata)``: shape ``(size, size)`` float32 metres, one of
+    :data:`~insar_hf.simulate.volcanic.HARD_NEGATIVE_SOURCES` (weights
+    ``config.hard_negative_weights``), and the source's position (``source_row_px``,
+    ``source_col_px``: the surface projection of its centre) and parameters.
     """
-    use_mogi = bool(rng.random() < 0.5)
+    source, kind, meta = draw_nonseismic_source(rng, config)
     row, col = _place(rng, config)
     x0, y0 = col * pixel_m, -row * pixel_m
-    size, stride = config.image_size_px, config.okada_stride_px
-    meta = {"source_row_px": row, "source_col_px": col}
-    if use_mogi:
-        depth = float(rng.uniform(config.mogi_depth_min_m, config.mogi_depth_max_m))
-        volume = log_uniform(rng, config.mogi_volume_min_m3, config.mogi_volume_max_m3)
-        volume *= 1.0 if rng.random() < 0.5 else -1.0
-        source, displacement = "mogi", sources_mod.mogi_surface_displacement
-        params = {"depth_m": depth, "volume_change_m3": volume}
-        meta |= {"source_depth_m": depth, "source_volume_change_m3": volume}
-    else:
-        radius = log_uniform(rng, config.bowl_radius_min_m, config.bowl_radius_max_m)
-        sub = float(rng.uniform(config.bowl_subsidence_min_m, config.bowl_subsidence_max_m))
-        source, displacement = "subsidence", sources_mod.subsidence_bowl_displacement
-        params = {"radius_m": radius, "max_subsidence_m": sub}
-        meta |= {"source_radius_m": radius, "source_max_subsidence_m": sub}
-    los = los_on_grid(displacement, size, pixel_m, stride, x0, y0, los_enu, tol_m, **params)
-    return los, source, meta
+    placed = GridSource(source.func, x0 + source.x0_m, y0 + source.y0_m, source.params)
+    los = sources_los_on_grid(
+        [placed], config.image_size_px, pixel_m, config.okada_stride_px, los_enu, tol_m
+    )
+    return los, kind, {"source_row_px": row, "source_col_px": col} | meta

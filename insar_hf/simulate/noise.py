@@ -38,10 +38,12 @@ __all__ = [
     "DEFAULT_COHERENCE_CUTOFF",
     "DEFAULT_COHERENCE_SPREAD",
     "apply_no_data",
+    "atan2_float32",
     "coherence_map",
     "cramer_rao_phase_std_rad",
     "decorrelation_noise_rad",
     "no_data_mask",
+    "phase_noise_rad",
     "phase_pdf",
 ]
 
@@ -190,11 +192,39 @@ def decorrelation_noise_rad(coherence, *, looks: float, rng: np.random.Generator
         (uniform where coherence is 0).
     """
     coh = _check_coherence(coherence).astype(np.float32, copy=False)
+    check_rng(rng)
+    u = rng.random((2, *coh.shape), dtype=np.float32)  # 2 * (rows, cols) in [0, 1)
+    return phase_noise_rad(coh, looks=looks, uniforms=u)
+
+
+def phase_noise_rad(coherence, *, looks: float, uniforms: np.ndarray) -> np.ndarray:
+    """:func:`decorrelation_noise_rad` from given uniforms (overwritten), for drawing the
+    uniforms before the coherence is final (a scene's rupture decorrelates its near field
+    after the nuisance stream has drawn them).
+
+    Parameters
+    ----------
+    coherence : array_like
+        Coherence in [0, 1], shape ``S``.
+    looks : float
+        Number of looks (>= 1).
+    uniforms : numpy.ndarray
+        Shape ``(2, *S)``, float32 in [0, 1); used as scratch space.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``S``, float32 radians in ``[-pi, pi)``.
+    """
+    coh = _check_coherence(coherence).astype(np.float32, copy=False)
     looks = check_positive("looks", looks)
     if looks < 1.0:
         raise ValueError(f"looks must be >= 1, got {looks!r}")
-    check_rng(rng)
-    u = rng.random((2, *coh.shape), dtype=np.float32)  # 2 * (rows, cols) in [0, 1)
+    u = uniforms
+    if u.dtype != np.float32 or u.shape != (2, *coh.shape):
+        raise ValueError(
+            f"uniforms must be float32 of shape {(2, *coh.shape)}, got {u.dtype} {u.shape}"
+        )
     ratio = u[0]
     np.subtract(np.float32(1.0), ratio, out=ratio)  # U in (0, 1]
     np.log(ratio, out=ratio)
@@ -210,7 +240,7 @@ def decorrelation_noise_rad(coherence, *, looks: float, rng: np.random.Generator
     real += coh
     imag = np.sin(angle, out=angle)
     imag *= ratio
-    return _atan2(imag, real)
+    return atan2_float32(imag, real)
 
 
 # atan(r) = r * P(r^2) on [0, 1]: Chebyshev interpolant of degree 7, max error 1.2e-7 rad in
@@ -228,7 +258,7 @@ _ATAN_COEF = tuple(
 )
 
 
-def _atan2(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+def atan2_float32(y: np.ndarray, x: np.ndarray) -> np.ndarray:
     """``arctan2(y, x)`` in float32 to 4e-7 rad, mapped into ``[-pi, pi)``; overwrites ``y``.
 
     Written with in-place ufuncs: temporaries of a 224x224 float32 grid are above the

@@ -1,46 +1,35 @@
 """Synthetic interferogram scenes: an earthquake (or not) seen by a SAR sensor through noise.
 
 :func:`sample_scene` turns a seed into a :class:`Scene` -- arrays (LOS displacement, wrapped and
-unwrapped phase, coherence, ground-truth deformation mask) plus flat metadata -- following
+unwrapped products, coherence, ground-truth deformation mask) plus flat metadata -- following
 :class:`~insar_hf.simulate.config.SceneConfig`.  The recipe, its distributions and the label
 rule are described in ``docs/generator.md``; in short, for one scene:
 
-1. *Design* (``SeedSequence`` child 0, :mod:`insar_hf.simulate.design`): positive or negative (``positive_fraction``), a hard
-   negative or not (``hard_negative_fraction`` of negatives), wrapped or unwrapped, sensor
-   (``sensor_weights``), pass (ascending / descending, equally likely), heading (the pass's
-   typical heading plus a Gaussian jitter), incidence (uniform over the sensor's range) and pixel
-   spacing.  With ``pixel_spacing_mode = "magnitude"`` (default) a *design magnitude* (the Mw
-   distribution) and a span factor (log-uniform in ``[span_factor_min, span_factor_max]``) are
-   drawn for **every** scene, and the image side is the span factor times
-   :func:`~insar_hf.simulate.deformation.deformation_footprint_m` of the design magnitude,
-   clipped to ``[pixel_spacing_min_m, pixel_spacing_max_m]``: the spacing has the same
-   distribution for every class by construction.  With ``"log-uniform"`` the spacing is log-uniform in that
-   range, independent of the magnitude.
-2. *Source* (child 2): for a positive, Mw (the design magnitude; with ``"log-uniform"`` spacing
-   drawn uniform or truncated Gutenberg-Richter), mechanism and
-   angles, rupture size and slip (:mod:`insar_hf.physics.scaling`), top depth (uniform) and
-   epicentre (uniform inside the image, ``epicentre_margin_fraction`` away from the edges); Okada
-   (1985) east/north/up on the pixel grid, projected onto the LOS
-   (:mod:`insar_hf.simulate.deformation`, :mod:`insar_hf.simulate.grid`).  For a hard negative,
-   a Mogi inflation / deflation source or a subsidence bowl, placed the same way.
-3. *Nuisance* (child 1, drawn identically for every class, :mod:`insar_hf.simulate.nuisance`):
-   turbulent delay, stratified delay over a fractal DEM, orbital ramp
-   (:mod:`insar_hf.simulate.atmosphere`), coherence map, decorrelation phase noise, no-data mask
-   (:mod:`insar_hf.simulate.noise`).
-4. ``unwrapped = -4 pi / wavelength * los + noise`` (NaN where no data), ``wrapped =
-   wrap(unwrapped)`` in ``[-pi, pi)``.
+1. *Design* (``SeedSequence`` child 0, :mod:`insar_hf.simulate.design`): positive or negative
+   (``positive_fraction``), a hard negative or not (``hard_negative_fraction`` of negatives),
+   wrapped or unwrapped, sensor, pass, heading, incidence and pixel spacing.  With
+   ``pixel_spacing_mode = "magnitude"`` (default) a *design magnitude* and a span factor
+   (log-uniform in ``[span_factor_min, span_factor_max]``, from 1: a rupture may fill the
+   window) are drawn for **every** scene and the image side is the span factor times
+   :func:`~insar_hf.simulate.deformation.deformation_footprint_m` of the design magnitude: the
+   spacing has the same distribution for every class by construction.
+2. *Nuisance* (child 1, the same distribution for every class, :mod:`insar_hf.simulate.nuisance`):
+   turbulence that follows Emardson et al.'s (2003) law at the window's size, stratified delay
+   over a DEM that may hold a volcano or a mountain range, an orbital ramp, maybe a front or
+   gravity waves; land-cover coherence, water and frame edges, an unwrapping error.
+3. *Source* (child 2, :mod:`insar_hf.simulate.label`): for a positive an earthquake
+   (:mod:`insar_hf.simulate.deformation`) redrawn until visible (the label rule); for a hard
+   negative a volcanic (Mogi, dyke, sill) or subsidence source.
+4. *Compose*: the near field of a surface rupture decorrelates; phase noise (exact multi-look
+   statistics) filtered as a product's processor would; ``wrapped = wrap(-4 pi / wavelength *
+   los + noise)``, NaN only on water and beyond the frame's edge (decorrelated pixels keep their
+   noisy phase); ``unwrapped`` the same phase unwrapped, plus any unwrapping error, NaN also
+   where coherence is under ``no_data_threshold``.
 
-Label rule
-----------
-``deformation_mask`` is the set of valid pixels where the earthquake's own phase
-``|-4 pi / wavelength * eq_los|`` is at least a quarter fringe (``pi / 2`` rad), measured from the
-undeformed far field.  **A scene is labelled 1 iff it contains an earthquake and its mask has at
-least ``min_visible_pixels`` pixels.**  A drawn earthquake that falls short is *redrawn* (new
-mechanism, geometry, depth and position, and a new magnitude only with ``"log-uniform"``
-spacing; same sensor, pixel spacing and nuisance) up to ``max_redraws`` times; if it is still
-invisible the scene keeps it but is labelled 0 with ``deformation_source =
-"earthquake_not_visible"``.  Every label-0 scene has an empty mask and the box ``[0, 0, 0,
-0]``; hard negatives are label 0 however strong their deformation.
+The label rule is in :mod:`insar_hf.simulate.label`: label 1 iff the scene holds an earthquake
+whose quarter-fringe mask has ``min_visible_pixels`` valid pixels and whose signal stands out
+from the nuisance around it (``min_signal_to_nuisance``); hard negatives and look-alikes are
+label 0 however strong they are.
 
 Seeds
 -----
@@ -54,9 +43,9 @@ In code, :func:`sample_scene` calls one function per step:
 :func:`~insar_hf.simulate.design.draw_design` (child 0);
 :func:`~insar_hf.simulate.nuisance.draw_nuisance_parameters`,
 :func:`~insar_hf.simulate.nuisance.atmospheric_delay_m` and
-:func:`~insar_hf.simulate.nuisance.decorrelation` (child 1, in this order); ``_draw_source``
-(child 2, with the redraws and the label rule, here); ``_compose`` and ``_scene_metadata``
-(here).  The streams are independent generators and each draws in a fixed order.
+:func:`~insar_hf.simulate.nuisance.draw_surface` (child 1, in this order);
+:func:`~insar_hf.simulate.label.draw_source` (child 2, with the redraws and the label rule);
+``_compose`` and ``_scene_metadata`` (here).  The streams are independent generators and each draws in a fixed order.
 """
 
 from __future__ import annotations
@@ -70,20 +59,21 @@ import numpy as np
 from insar_hf.physics import los as los_mod
 from insar_hf.schema import METADATA_FIELDS, missing_value, typed_metadata
 from insar_hf.simulate.config import SceneConfig
-from insar_hf.simulate.deformation import draw_earthquake, draw_hard_negative
 from insar_hf.simulate.design import Design, draw_design
+from insar_hf.simulate.label import QUARTER_FRINGE_RAD, Source, draw_source
+from insar_hf.simulate.noise import phase_noise_rad
 from insar_hf.simulate.nuisance import (
+    Atmosphere,
     NuisanceParameters,
+    Surface,
     atmospheric_delay_m,
-    decorrelation,
     draw_nuisance_parameters,
+    draw_surface,
 )
 from insar_hf.simulate.seeds import child_rng, root_sequence, seed_metadata
+from insar_hf.simulate.surface import filter_phase_rad
 
 __all__ = ["QUARTER_FRINGE_RAD", "Scene", "bbox_from_mask", "sample_scene"]
-
-QUARTER_FRINGE_RAD = math.pi / 2.0
-"""Phase threshold of the deformation mask: a quarter of a ``2 pi`` fringe."""
 
 
 # -------------------------------------------------------------------------------- scene
@@ -99,25 +89,28 @@ class Scene:
     ----------
     los_m : ndarray, float32
         Total LOS displacement-equivalent (m, positive = range increase): earthquake or
-        hard-negative deformation + turbulent + stratified delay + orbital ramp.  Finite
-        everywhere; decorrelation noise is a phase effect and is not in it.
+        hard-negative deformation + every delay (turbulent, stratified, ramp, look-alikes).
+        Finite everywhere; phase noise and unwrapping errors are not in it.
     eq_los_m : ndarray, float32
         The earthquake's part of ``los_m`` (zeros when no earthquake was drawn).
     unwrapped_rad : ndarray, float32
-        ``-4 pi / wavelength * los_m`` + decorrelation noise; NaN where no data.
+        The unwrapped product: ``-4 pi / wavelength * los_m`` + filtered phase noise + any
+        unwrapping error; NaN on water, beyond the frame's edge and where coherence is under
+        ``metadata["no_data_threshold"]``.
     wrapped_rad : ndarray, float32
-        ``unwrapped_rad`` wrapped into ``[-pi, pi)``; NaN where no data.
+        The wrapped product, in ``[-pi, pi)``: the same phase without the unwrapping error,
+        NaN only on water and beyond the frame's edge.
     coherence : ndarray, float32
-        Coherence in [0, 1]; pixels below ``metadata["no_data_threshold"]`` are no data.
+        Coherence in [0, 1] (after any near-field decorrelation of a surface rupture).
     deformation_mask : ndarray, bool
         Valid pixels where the earthquake's phase is at least a quarter fringe; all False for
         label 0.
     deformation_bbox : list of 4 int
         ``[x_min, y_min, x_max, y_max]`` of the mask, half-open pixels; ``[0, 0, 0, 0]`` if empty.
     kind : str
-        ``"wrapped"`` or ``"unwrapped"``: the field the dataset shows the model.
+        ``"wrapped"`` or ``"unwrapped"``: the product the dataset shows the model.
     label : int
-        1 earthquake visible, 0 otherwise (see the module docstring).
+        1 earthquake visible, 0 otherwise (:mod:`insar_hf.simulate.label`).
     metadata : dict
         Flat, keys and types in :data:`METADATA_FIELDS`.
     """
@@ -148,87 +141,41 @@ def bbox_from_mask(mask: np.ndarray) -> list[int]:
     return [int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1]
 
 
-# ------------------------------------------------------------------------------- source
-
-
-@dataclass
-class _Source:
-    """The deformation of the source stream (child 2) and what it means for the label."""
-
-    eq_los_m: np.ndarray  # (size, size) float32, zeros without an earthquake
-    other_los_m: np.ndarray  # (size, size) float32, a hard negative's deformation
-    mask: np.ndarray  # (size, size) bool, the deformation mask (empty for label 0)
-    label: int
-    deformation_source: str
-    metadata: dict
-
-
-def _deformation_mask(eq_los_m: np.ndarray, to_phase, valid: np.ndarray) -> np.ndarray:
-    """The label rule's mask: valid pixels where ``|earthquake phase| >= pi / 2``."""
-    return (np.abs(eq_los_m * to_phase) >= QUARTER_FRINGE_RAD) & valid
-
-
-def _draw_visible_earthquake(
-    rng: np.random.Generator, config: SceneConfig, design: Design, valid: np.ndarray
-) -> _Source:
-    """Source of a positive: an earthquake, redrawn until visible or out of redraws.
-
-    With a design magnitude, redraws keep it and re-draw only mechanism, geometry, depth and
-    position; otherwise each redraw draws a new magnitude too.  Still invisible after
-    ``config.max_redraws`` redraws: kept, labelled 0, with an empty mask.
-    """
-    fixed_mw = design.design_mw if config.pixel_spacing_mode == "magnitude" else None
-    redraws = 0
-    while True:
-        eq_los, eq_meta = draw_earthquake(
-            rng, config, design.pixel_m, design.los_enu, design.tol_m, fixed_mw
-        )
-        mask = _deformation_mask(eq_los, design.to_phase, valid)
-        visible = int(np.count_nonzero(mask))
-        if visible >= config.min_visible_pixels or redraws == config.max_redraws:
-            break
-        redraws += 1
-    meta = eq_meta | {
-        "redraws": redraws,
-        "visible_pixels": visible,
-        "max_abs_eq_los_m": float(np.abs(eq_los).max()),
-    }
-    other = np.zeros(valid.shape, dtype=np.float32)
-    if visible >= config.min_visible_pixels:
-        return _Source(eq_los, other, mask, 1, "earthquake", meta)
-    empty = np.zeros(valid.shape, dtype=bool)
-    return _Source(eq_los, other, empty, 0, "earthquake_not_visible", meta)
-
-
-def _draw_source(
-    rng: np.random.Generator, config: SceneConfig, design: Design, valid: np.ndarray
-) -> _Source:
-    """Step 2: the earthquake of a positive, the look-alike of a hard negative, or nothing."""
-    if design.positive:
-        return _draw_visible_earthquake(rng, config, design, valid)
-    shape = valid.shape
-    eq_los = np.zeros(shape, dtype=np.float32)
-    mask = np.zeros(shape, dtype=bool)
-    if design.hard:
-        other_los, source, meta = draw_hard_negative(
-            rng, config, design.pixel_m, design.los_enu, design.tol_m
-        )
-        return _Source(eq_los, other_los, mask, 0, source, meta)
-    return _Source(eq_los, np.zeros(shape, dtype=np.float32), mask, 0, "none", {})
-
-
 # ------------------------------------------------------------------------------ compose
 
 
 def _compose(
-    source: _Source, delay_m: np.ndarray, noise_rad: np.ndarray, no_data: np.ndarray, to_phase
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Step 4: ``(los_m, unwrapped_rad, wrapped_rad)``, float32, phases NaN where no data."""
-    los_total = (source.eq_los_m + source.other_los_m + delay_m).astype(np.float32)
-    unwrapped = (los_total * to_phase + noise_rad).astype(np.float32)
-    unwrapped[no_data] = np.nan
-    wrapped = np.asarray(los_mod.wrap_phase(unwrapped), dtype=np.float32)
-    return los_total, unwrapped, wrapped
+    source: Source,
+    atmo: Atmosphere,
+    surf: Surface,
+    p: NuisanceParameters,
+    to_phase,
+    threshold: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Step 4: ``(los_m, unwrapped_rad, wrapped_rad, coherence, masked)``.
+
+    The near field of a surface rupture loses coherence (``coherence * (1 - near_field)``)
+    before the phase noise is made from the nuisance stream's uniforms and filtered as the
+    product's processor would (:func:`~insar_hf.simulate.surface.filter_phase_rad`).  Both products are NaN
+    on water and beyond the frame's edge; the unwrapped one also where the coherence is under
+    ``threshold`` (``masked``), and it carries the unwrapping error, if any.
+    """
+    los_total = source.eq_los_m + source.other_los_m
+    los_total += atmo.delay_m
+    coherence = surf.coherence
+    if source.near_field is not None:
+        coherence = coherence * (np.float32(1.0) - source.near_field)
+    masked = coherence < np.float32(threshold)
+    phase = los_total * to_phase
+    noise = phase_noise_rad(coherence, looks=p.looks, uniforms=surf.uniforms)
+    phase += filter_phase_rad(noise, p.filter_px) if p.filter_px > 1 else noise
+    wrapped = np.asarray(los_mod.wrap_phase(phase), dtype=np.float32)
+    wrapped[surf.no_data] = np.nan
+    unwrapped = phase
+    if surf.unwrapping_error_rad is not None:
+        unwrapped += surf.unwrapping_error_rad
+    unwrapped[surf.no_data | masked] = np.nan
+    return los_total, unwrapped, wrapped, coherence, masked
 
 
 def _empty_metadata() -> dict:
@@ -247,10 +194,13 @@ def _scene_metadata(
     config: SceneConfig,
     design: Design,
     nuisance: NuisanceParameters,
-    source: _Source,
+    atmo: Atmosphere,
+    source: Source,
     no_data: np.ndarray,
+    masked: np.ndarray,
 ) -> dict:
     """Step 5: the flat metadata, typed and ordered as :data:`METADATA_FIELDS`."""
+    p, nan = nuisance, math.nan
     meta = _empty_metadata() | source.metadata
     meta |= {
         "label": source.label,
@@ -267,20 +217,35 @@ def _scene_metadata(
         "pixel_m": design.pixel_m,
         "design_mw": design.design_mw,
         "span_factor": design.span_factor,
-        "turbulence_rms_m": nuisance.turbulence_rms_m,
+        "atmosphere_strength": p.strength,
+        "turbulence_rms_m": atmo.turbulence_rms_m,
         "turbulence_beta": config.turbulence_beta,
-        "dem_relief_m": nuisance.dem_relief_m,
-        "stratification_m_per_km": nuisance.stratification_m_per_km,
-        "ramp_gradient_m_per_km": nuisance.ramp_gradient_m_per_km,
-        "mean_coherence": nuisance.mean_coherence,
-        "looks": nuisance.looks,
+        "dem_relief_m": p.dem_relief_m,
+        "volcano_height_m": p.volcano_height_m if p.volcano else nan,
+        "range_height_m": p.range_height_m if p.mountain_range else nan,
+        "stratification_m_per_km": p.stratification_m_per_km,
+        "ramp_gradient_m_per_km": p.ramp_gradient_m_per_km,
+        "front_step_m": p.front_step_m if p.front else nan,
+        "gravity_wave_amplitude_m": p.gravity_amplitude_m if p.gravity_waves else nan,
+        "lookalikes": "+".join(atmo.lookalikes),
+        "mean_coherence": p.mean_coherence,
+        "landcover_fraction": p.landcover_fraction,
+        "looks": p.looks,
+        "filter_px": p.filter_px,
+        "water_fraction": p.water_area,
+        "frame_edge_fraction": p.edge_area,
+        "unwrapping_error_cycles": p.unwrapping_error_cycles,
         "no_data_threshold": config.no_data_threshold,
         "no_data_fraction": float(no_data.mean()),
+        "masked_fraction": float((masked & ~no_data).mean()),
     }
     return typed_metadata(meta)
 
 
 # ------------------------------------------------------------------------------- sample
+
+
+_DEFAULT_CONFIG = SceneConfig()  # frozen, so one shared instance (validation costs ~1 ms)
 
 
 class _Clock:
@@ -311,41 +276,39 @@ def sample_scene(
         Distributions; defaults to ``SceneConfig()``.
     timings : dict, optional
         If given, seconds spent per stage are added to it under ``"design"``,
-        ``"atmosphere"``, ``"coherence_noise"``, ``"source"`` and ``"compose"`` (for
+        ``"atmosphere"`` (delays and DEM), ``"coherence_noise"`` (coherence, noise uniforms,
+        masks), ``"source"`` and ``"compose"`` (noise, products, metadata; for
         ``benchmarks/bench_synth.py``).
 
     Returns
     -------
     Scene
         Arrays of shape ``(config.image_size_px,) * 2`` and flat metadata
-        (:data:`METADATA_FIELDS`).  The label rule is in the module docstring: label 1 iff an
-        earthquake is present and at least ``config.min_visible_pixels`` valid pixels have
-        ``|earthquake phase| >= pi / 2``.
+        (:data:`METADATA_FIELDS`).  Label 1 iff a visible earthquake is present
+        (:mod:`insar_hf.simulate.label`).
     """
-    config = SceneConfig() if config is None else config
+    config = _DEFAULT_CONFIG if config is None else config
     if not isinstance(config, SceneConfig):
         raise ValueError(f"config must be a SceneConfig, got {type(config).__name__}")
     clock = _Clock(timings)
     root = root_sequence(seed)
     design_rng, nuisance_rng, source_rng = (child_rng(root, k) for k in range(3))
-    shape = (config.image_size_px, config.image_size_px)
 
     design = draw_design(design_rng, config)
     clock.lap("design")
-    # The nuisance is drawn before the source and identically for every class.
+    # The nuisance is drawn before the source and with the same distribution for every class.
     nuisance = draw_nuisance_parameters(nuisance_rng, config)
-    delay = atmospheric_delay_m(
-        nuisance_rng, nuisance, shape, design.pixel_m, config.turbulence_beta
-    )
+    atmo = atmospheric_delay_m(nuisance_rng, nuisance, design, config)
     clock.lap("atmosphere")
-    coherence, noise_rad, no_data = decorrelation(
-        nuisance_rng, nuisance, shape, design.pixel_m, config.no_data_threshold
-    )
+    surf = draw_surface(nuisance_rng, nuisance, design, atmo.dem_m, config)
     clock.lap("coherence_noise")
-    source = _draw_source(source_rng, config, design, ~no_data)
+    valid = ~(surf.no_data | surf.masked)
+    source = draw_source(source_rng, config, design, valid, atmo.delay_m, atmo.lookalikes)
     clock.lap("source")
-    los_total, unwrapped, wrapped = _compose(source, delay, noise_rad, no_data, design.to_phase)
-    meta = _scene_metadata(root, config, design, nuisance, source, no_data)
+    los_total, unwrapped, wrapped, coherence, masked = _compose(
+        source, atmo, surf, nuisance, design.to_phase, config.no_data_threshold
+    )
+    meta = _scene_metadata(root, config, design, nuisance, atmo, source, surf.no_data, masked)
     clock.lap("compose")
     return Scene(
         los_m=los_total,

@@ -6,9 +6,8 @@
   opposite edges are not forced to match.  The turbulent delay and the fractal DEM of
   :mod:`insar_hf.simulate.atmosphere` and the coherence map of :mod:`insar_hf.simulate.noise`
   are all built on it.
-* :func:`radial_power_spectrum` and :func:`estimate_spectral_slope` -- the inverse direction:
-  a radially averaged, Hann-windowed periodogram and a log-periodogram regression for
-  ``beta``, used by the round-trip tests and to compare simulated with real interferograms.
+* the inverse direction, a spectral slope measured from a field, is
+  :mod:`insar_hf.simulate.slope`.
 
 Wavenumbers are in cycles per pixel inside the synthesis and in cycles per metre in the
 estimators.  Details and measured costs in ``docs/nuisance.md``.
@@ -26,9 +25,10 @@ from insar_hf.simulate.checks import check_positive, check_rng, check_shape
 
 __all__ = [
     "DEFAULT_OVERSAMPLE",
-    "estimate_spectral_slope",
+    "broken_filter",
+    "unit_white",
+    "upsample2",
     "power_law_field",
-    "radial_power_spectrum",
 ]
 
 DEFAULT_OVERSAMPLE = 1.5
@@ -48,6 +48,23 @@ def _check_beta(beta: float) -> float:
 
 
 # ----------------------------------------------------------------------------- power-law fields
+
+
+_SQRT12 = np.float32(math.sqrt(12.0))
+
+
+def unit_white(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Zero-mean, unit-variance i.i.d. draws (float32): uniform on ``[-sqrt 3, sqrt 3)``.
+
+    The Fourier coefficients of a field need not be Gaussian: each pixel of the synthesised
+    field is a weighted sum of thousands of them, so it is Gaussian by the central limit theorem
+    (the tests check the field's moments), and uniform draws cost about a quarter of
+    ``standard_normal`` draws, the largest cost of the synthesis.
+    """
+    white = rng.random(shape, dtype=np.float32)
+    white -= np.float32(0.5)
+    white *= _SQRT12
+    return white
 
 
 @functools.lru_cache(maxsize=32)
@@ -96,6 +113,29 @@ def _amplitude_filter(rows: int, cols: int, beta: float, cutoff: float | None = 
     return amp
 
 
+def broken_filter(
+    rows: int, cols: int, beta_long: float, beta_short: float, break_cyc_per_px: float
+) -> np.ndarray:
+    """Amplitude filter of a broken power law on the ``rfft2`` half-plane (float32, new array).
+
+    ``sqrt(P(k))`` with ``P = k^-beta_long`` below ``k_b = break_cyc_per_px`` and
+    ``k_b^(beta_short - beta_long) k^-beta_short`` above: for ``beta_short >= beta_long`` this is
+    the pointwise minimum of the two scaled power laws, so one ``minimum`` joins two cached
+    filters.  Shape ``(rows, cols // 2 + 1)``, weighted as :func:`_filter_geometry`.
+    """
+    k_b = float(break_cyc_per_px)
+    if not math.isfinite(k_b) or k_b <= 0.0:
+        raise ValueError(f"break_cyc_per_px must be > 0, got {break_cyc_per_px!r}")
+    if beta_short < beta_long:
+        raise ValueError(
+            f"beta_short ({beta_short}) must be >= beta ({beta_long}): steeper at short scales"
+        )
+    long = _amplitude_filter(rows, cols, float(beta_long))
+    short = _amplitude_filter(rows, cols, float(beta_short))
+    scale = np.float32(k_b ** (0.5 * (beta_short - beta_long)))
+    return np.minimum(long, short * scale)
+
+
 @functools.lru_cache(maxsize=64)
 def _cutoff_rows(rows: int, cutoff: float) -> np.ndarray:
     """Row indices of the rfft2 half-plane with ``|ky| <= cutoff`` (cycles per pixel)."""
@@ -135,10 +175,13 @@ def power_law_field(
     rng: np.random.Generator,
     oversample: float = DEFAULT_OVERSAMPLE,
     cutoff_cyc_per_px: float | None = None,
+    beta_short: float | None = None,
+    break_cyc_per_px: float | None = None,
+    half_resolution: bool = False,
 ) -> np.ndarray:
     """Zero-mean, unit-standard-deviation isotropic random field with ``P(k) ∝ k^-beta``.
 
-    Spectral synthesis: circular complex white noise on the ``rfft2`` half-plane is multiplied
+    Spectral synthesis: complex white noise (:func:`unit_white`) on the ``rfft2`` half-plane is multiplied
     by ``|k|^(-beta/2)`` (zero at ``k = 0``) and transformed back with ``irfft2``. The field is
     synthesised on a grid ``oversample`` times larger per axis (rounded up to a fast FFT size)
     and cropped, then its sample mean and standard deviation are set to exactly 0 and 1.
@@ -162,6 +205,17 @@ def power_law_field(
         only the Fourier coefficients below it are drawn. Random draws dominate the cost, so a
         cutoff of 0.25 makes steep fields about 3x cheaper; for ``beta = 3.5`` it removes under
         0.1 % of the variance (``beta = 8/3``: about 2 %, so not for turbulence).
+    beta_short, break_cyc_per_px : float, optional
+        A *broken* power law: ``P(k) ∝ k^-beta`` below the break wavenumber ``k_b`` (cycles per
+        synthesis pixel) and ``k_b^(beta_short - beta) k^-beta_short`` above it (continuous at
+        ``k_b``), e.g. atmospheric turbulence that is 3-D Kolmogorov (``11/3``) at scales under
+        the tropospheric layer's thickness and flatter above (:mod:`insar_hf.simulate.atmosphere`).
+        Both or neither; ``beta_short >= beta``.
+    half_resolution : bool, default False
+        Synthesise on a grid half as fine (pixels of ``2 pixel_m``; the cutoff and break, in
+        cycles per pixel, doubled to stay at the same wavelengths) and interpolate bilinearly
+        (:func:`upsample2`): wavelengths under 4 pixels lose their power, as in a multilooked
+        product, and the field costs about a quarter as much.
 
     Returns
     -------
@@ -170,15 +224,40 @@ def power_law_field(
     """
     rows, cols = check_shape(shape)
     check_positive("pixel_m", pixel_m)
+    if half_resolution:
+        half = power_law_field(
+            ((rows + 1) // 2, (cols + 1) // 2),
+            pixel_m=2.0 * pixel_m,
+            beta=beta,
+            rng=rng,
+            oversample=oversample,
+            cutoff_cyc_per_px=None
+            if cutoff_cyc_per_px is None
+            else min(0.5, 2 * cutoff_cyc_per_px),
+            beta_short=beta_short,
+            break_cyc_per_px=None if break_cyc_per_px is None else 2.0 * break_cyc_per_px,
+        )
+        return _unit(upsample2(half)[:rows, :cols])
     beta = _check_beta(beta)
     oversample = float(oversample)
     if not math.isfinite(oversample) or not 1.0 <= oversample <= 4.0:
         raise ValueError(f"oversample must lie in [1, 4], got {oversample!r}")
     check_rng(rng)
     big_rows, big_cols = _synthesis_shape(rows, cols, oversample)
-    if cutoff_cyc_per_px is None:
+    if (beta_short is None) != (break_cyc_per_px is None):
+        raise ValueError(
+            "give both beta_short and break_cyc_per_px for a broken power law, or neither"
+        )
+    if beta_short is not None:
+        if cutoff_cyc_per_px is not None:
+            raise ValueError("a broken power law takes no cutoff_cyc_per_px")
+        amp = broken_filter(big_rows, big_cols, beta, _check_beta(beta_short), break_cyc_per_px)
+        white = unit_white(rng, (*amp.shape, 2))
+        spectrum = white.view(np.complex64)[..., 0]
+        spectrum *= amp
+    elif cutoff_cyc_per_px is None:
         amp = _amplitude_filter(big_rows, big_cols, beta)  # (R, C//2+1)
-        white = rng.standard_normal((*amp.shape, 2), dtype=np.float32)
+        white = unit_white(rng, (*amp.shape, 2))
         spectrum = white.view(np.complex64)[..., 0]  # (R, C//2+1) complex64, no copy
         spectrum *= amp
     else:
@@ -186,151 +265,42 @@ def power_law_field(
         if not 0.0 < cutoff <= 0.5:
             raise ValueError(f"cutoff_cyc_per_px must lie in (0, 0.5], got {cutoff_cyc_per_px!r}")
         amp = _amplitude_filter(big_rows, big_cols, beta, cutoff)  # (r, c) block
-        white = rng.standard_normal((*amp.shape, 2), dtype=np.float32)
+        white = unit_white(rng, (*amp.shape, 2))
         block = white.view(np.complex64)[..., 0]  # (r, c)
         block *= amp
         spectrum = np.zeros((big_rows, big_cols // 2 + 1), dtype=np.complex64)
         spectrum[_cutoff_rows(big_rows, cutoff), : amp.shape[1]] = block
     field = sp_fft.irfft2(spectrum, s=(big_rows, big_cols), overwrite_x=True)  # (R, C) float32
-    field = field[:rows, :cols]
+    return _unit(field[:rows, :cols], shape)
+
+
+def _unit(field: np.ndarray, shape=None) -> np.ndarray:
+    """``field`` (a new contiguous float32 array) with sample mean 0 and standard deviation 1."""
     field = field - field.mean()  # contiguous copy; float32 pairwise sum
     flat = field.ravel()
     # float32 BLAS dot: the relative error of the sum of squares is ~1e-7 at 224x224, and it is
     # several times faster than an upcast to float64 on the generator's hot path.
     mean_square = float(np.dot(flat, flat)) / flat.size
     if mean_square == 0.0:
-        raise ValueError(f"shape {shape!r} is too small to carry a random field")
+        raise ValueError(f"shape {shape or field.shape!r} is too small to carry a random field")
     field *= np.float32(1.0 / math.sqrt(mean_square))
     return field
 
 
-# ----------------------------------------------------------------------------- spectra
-
-
-def _periodogram(field: np.ndarray, pixel_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Windowed periodogram on the ``rfft2`` half-plane, without ``k = 0``.
-
-    The field's best-fitting plane is removed and a separable Hann window applied, so that the
-    non-periodic edges of a real (or cropped) field do not leak a ``k^-2`` tail into steep
-    spectra. Returns flat arrays ``k`` (cycles per metre) and ``power`` (arbitrary scale).
+def upsample2(field: np.ndarray) -> np.ndarray:
+    """Bilinear 2x upsampling with pixel-centred grids (``scipy.ndimage.zoom(order=1,
+    grid_mode=True, mode="nearest")``, about 10x faster): output pixel ``2i`` is
+    ``0.75 f[i] + 0.25 f[i - 1]`` and ``2i + 1`` is ``0.75 f[i] + 0.25 f[i + 1]`` along each
+    axis, edges repeated.  Shape ``(2 rows, 2 cols)``, float32.
     """
-    rows, cols = field.shape
-    detrended = _remove_plane(field.astype(np.float64))
-    window = np.hanning(rows + 2)[1:-1, None] * np.hanning(cols + 2)[None, 1:-1]  # (rows, cols)
-    spec = np.fft.rfft2(detrended * window)  # (rows, cols//2+1)
-    power = spec.real**2 + spec.imag**2
-    ky = np.fft.fftfreq(rows, d=pixel_m)[:, None]
-    kx = np.fft.rfftfreq(cols, d=pixel_m)[None, :]
-    k = np.hypot(ky, kx)  # (rows, cols//2+1) cycles per metre
-    k, power = k.ravel(), power.ravel()
-    nonzero = k > 0
-    return k[nonzero], power[nonzero]
-
-
-def radial_power_spectrum(
-    field: np.ndarray, *, pixel_m: float, n_bins: int = 24
-) -> tuple[np.ndarray, np.ndarray]:
-    """Radially averaged power spectrum of a 2-D field, in log-spaced wavenumber bins.
-
-    Parameters
-    ----------
-    field : numpy.ndarray
-        Shape ``(rows, cols)``, finite values, any unit ``u``.
-    pixel_m : float
-        Pixel spacing in metres (> 0).
-    n_bins : int, default 24
-        Number of log-spaced bins between the fundamental and the Nyquist wavenumber.
-
-    Returns
-    -------
-    k_cyc_per_m : numpy.ndarray
-        Shape ``(n,)``, float64, geometric bin centres in cycles per metre, increasing (empty
-        bins dropped).
-    power : numpy.ndarray
-        Shape ``(n,)``, float64, mean Hann-windowed periodogram power per bin (arbitrary
-        scale, ``u^2``).
-    """
-    field = _check_field(field)
-    pixel_m = check_positive("pixel_m", pixel_m)
-    n_bins = int(n_bins)
-    if n_bins < 2:
-        raise ValueError(f"n_bins must be >= 2, got {n_bins!r}")
-    k, power = _periodogram(field, pixel_m)
-    edges = np.geomspace(1.0 / (max(field.shape) * pixel_m), 0.5 / pixel_m, n_bins + 1)
-    which = np.digitize(k, edges) - 1  # bin index per coefficient
-    inside = (which >= 0) & (which < n_bins)
-    counts = np.bincount(which[inside], minlength=n_bins)
-    sums = np.bincount(which[inside], weights=power[inside], minlength=n_bins)
-    keep = counts > 0
-    centres = np.sqrt(edges[:-1] * edges[1:])
-    return centres[keep], sums[keep] / counts[keep]
-
-
-def estimate_spectral_slope(
-    field: np.ndarray,
-    *,
-    pixel_m: float,
-    k_min: float | None = None,
-    k_max: float | None = None,
-) -> float:
-    """Estimate ``beta`` of ``P(k) ∝ k^-beta`` by log-periodogram regression.
-
-    Every Hann-windowed periodogram coefficient with ``k_min <= k <= k_max`` enters a
-    least-squares line ``log P = c - beta * log k``. For a Gaussian field each coefficient is
-    ``P(k)`` times an exponential variable, whose logarithm has a constant mean and variance,
-    so the regression is unbiased and, unlike a fit to binned averages, uses all coefficients
-    with equal weight.
-
-    Parameters
-    ----------
-    field : numpy.ndarray
-        Shape ``(rows, cols)``, finite values (fill no-data holes first), any unit.
-    pixel_m : float
-        Pixel spacing in metres (> 0).
-    k_min, k_max : float, optional
-        Wavenumber range of the fit in cycles per metre. Defaults: ``4 / (N * pixel_m)`` with
-        ``N = max(rows, cols)`` (the window smears the lowest wavenumbers) and
-        ``0.5 / pixel_m`` (the Nyquist wavenumber along the axes).
-
-    Returns
-    -------
-    float
-        The estimated slope ``beta`` (positive for a red spectrum).
-    """
-    field = _check_field(field)
-    pixel_m = check_positive("pixel_m", pixel_m)
-    n = max(field.shape)
-    k_min = 4.0 / (n * pixel_m) if k_min is None else check_positive("k_min", k_min)
-    k_max = 0.5 / pixel_m if k_max is None else check_positive("k_max", k_max)
-    if k_max <= k_min:
-        raise ValueError(f"k_max ({k_max!r}) must be larger than k_min ({k_min!r})")
-    k, power = _periodogram(field, pixel_m)
-    use = (k >= k_min) & (k <= k_max) & (power > 0)
-    if np.count_nonzero(use) < 8:
-        raise ValueError(
-            f"only {int(np.count_nonzero(use))} Fourier coefficients in [k_min, k_max] = "
-            f"[{k_min:.3g}, {k_max:.3g}] cycles/m; widen the range or pass a larger field"
-        )
-    slope, _ = np.polyfit(np.log(k[use]), np.log(power[use]), 1)
-    return float(-slope)
-
-
-def _check_field(field) -> np.ndarray:
-    field = np.asarray(field)
-    if field.ndim != 2 or min(field.shape) < 4:
-        raise ValueError(f"field must be a 2-D array of at least 4x4, got shape {field.shape}")
-    if not np.issubdtype(field.dtype, np.number) or np.iscomplexobj(field):
-        raise ValueError(f"field must hold real numbers, got dtype {field.dtype}")
-    if not np.all(np.isfinite(field)):
-        raise ValueError("field has NaN or inf values; fill no-data holes before the estimate")
-    return field
-
-
-def _remove_plane(field: np.ndarray) -> np.ndarray:
-    """Subtract the least-squares plane ``a + b*row + c*col`` (float64)."""
-    rows, cols = field.shape
-    r = np.arange(rows, dtype=np.float64) - (rows - 1) / 2.0  # centred: the basis is orthogonal
-    c = np.arange(cols, dtype=np.float64) - (cols - 1) / 2.0
-    b = (r @ field.sum(axis=1)) / (cols * (r @ r))
-    cc = (field.sum(axis=0) @ c) / (rows * (c @ c))
-    return field - field.mean() - b * r[:, None] - cc * c[None, :]
+    f = np.asarray(field, dtype=np.float32)
+    p = np.pad(f, 1, mode="edge")
+    q = np.float32(0.25)
+    t = np.float32(0.75)
+    rows = np.empty((2 * f.shape[0], p.shape[1]), dtype=np.float32)
+    rows[0::2] = t * p[1:-1] + q * p[:-2]
+    rows[1::2] = t * p[1:-1] + q * p[2:]
+    out = np.empty((rows.shape[0], 2 * f.shape[1]), dtype=np.float32)
+    out[:, 0::2] = t * rows[:, 1:-1] + q * rows[:, :-2]
+    out[:, 1::2] = t * rows[:, 1:-1] + q * rows[:, 2:]
+    return out
