@@ -99,7 +99,8 @@ def field_table(features) -> str:
     """
     rows = ["| column | type | meaning |", "|---|---|---|"]
     meaning = {
-        "image": "canonical 224x224 RGB rendering (`insar_hf.render.render_interferogram`), PNG",
+        "image": "canonical 224x224 RGB rendering (`insar_hf.render.render_interferogram`), "
+        "lossless WebP",
         "label": f"{list(LABEL_NAMES)}: 0 no earthquake, 1 earthquake deformation",
         "kind": f"{list(KIND_NAMES)}: which phase field was rendered",
         "deformation_bbox": "[x_min, y_min, x_max, y_max] pixels, max exclusive; [0,0,0,0] = none",

@@ -24,6 +24,13 @@ GENERATION_EFFICIENCY = 0.35
 parquet, inter-process transfer and the redraw-heavy scenes the short calibration misses)."""
 
 
+TRAINING_EFFICIENCY = 0.6
+"""Trainer images per second / calibrated training rate. Measured on 2 cores (generator v2,
+WebP images): the calibration (decode, augmentation and collation of 12 rows, then two steps
+of the model, combined) gave 162 img/s; the 10-epoch Trainer run of 8,550 samples trained at
+97 img/s (704.8 s): ``datasets`` decoding, the per-epoch evaluation, logging and checkpoints."""
+
+
 @dataclass
 class Plan:
     """Sizes and time estimates (seconds) of one quickstart run."""
@@ -50,13 +57,15 @@ def make_plan(
 ) -> Plan:
     """Fit samples and epochs to ``config.minutes`` given measured speeds.
 
-    The time model: generation ``N / (rate * cores)``; each epoch trains on ``0.8 N`` and
+    The time model: generation ``N / (rate * cores)`` (times :data:`GENERATION_EFFICIENCY`);
+    each epoch trains on ``0.8 N`` (at the calibrated rate times :data:`TRAINING_EFFICIENCY`) and
     evaluates ``0.1 N``; the final test pass and the attention-localisation pass read ``0.1 N``
     twice more; a fixed allowance covers start-up and saving. 85 % of the budget is planned,
     the rest is headroom for a busy machine.
     """
     cores = _cores(config.workers)
     gen_rate = scenes_per_s * cores * GENERATION_EFFICIENCY
+    trainer_rate = train_rate * TRAINING_EFFICIENCY
     overhead_s = 30.0
     budget_s = 0.85 * config.minutes * 60.0 - overhead_s
     epochs = config.epochs or DEFAULT_EPOCHS
@@ -64,7 +73,7 @@ def make_plan(
     def cost(n: int, e: int) -> dict[str, float]:
         return {
             "dataset": n / gen_rate,
-            "training": e * (0.8 * n / train_rate + 0.1 * n / infer_rate),
+            "training": e * (0.8 * n / trainer_rate + 0.1 * n / infer_rate),
             "evaluation": 0.2 * n / infer_rate,  # test pass + attention-localisation pass
             "overhead": overhead_s,
         }
