@@ -89,3 +89,17 @@ def test_noise_from_given_uniforms_equals_the_drawn_noise():
     drawn = decorrelation_noise_rad(coherence, looks=4, rng=np.random.default_rng(9))
     uniforms = np.random.default_rng(9).random((2, 64, 64), dtype=np.float32)
     assert phase_noise_rad(coherence, looks=4, uniforms=uniforms).tobytes() == drawn.tobytes()
+
+
+def test_adaptive_filter_smooths_coherent_phase_and_keeps_decorrelated_noise():
+    # Goldstein-like: full boxcar where coherence is 1, the raw phase where it is 0.
+    rng = np.random.default_rng(3)
+    noise = rng.uniform(-math.pi, math.pi, (64, 64)).astype(np.float32)
+    coherence = np.zeros((64, 64), dtype=np.float32)
+    coherence[:, 32:] = 1.0
+    out = surface.filter_phase_rad(noise, 5, coherence)
+    boxcar = surface.filter_phase_rad(noise, 5)
+    np.testing.assert_allclose(out[:, :32], noise[:, :32], atol=1e-5)
+    np.testing.assert_allclose(out[:, 32:], boxcar[:, 32:], atol=1e-5)
+    with pytest.raises(ValueError, match="coherence must have the phase's shape"):
+        surface.filter_phase_rad(noise, 5, coherence[:10])

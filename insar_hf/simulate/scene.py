@@ -155,10 +155,13 @@ def _compose(
     """Step 4: ``(los_m, unwrapped_rad, wrapped_rad, coherence, masked)``.
 
     The near field of a surface rupture loses coherence (``coherence * (1 - near_field)``)
-    before the phase noise is made from the nuisance stream's uniforms and filtered as the
-    product's processor would (:func:`~insar_hf.simulate.surface.filter_phase_rad`).  Both products are NaN
-    on water and beyond the frame's edge; the unwrapped one also where the coherence is under
-    ``threshold`` (``masked``), and it carries the unwrapping error, if any.
+    before the phase noise is made from the nuisance stream's uniforms and filtered as a
+    product's processor would (:func:`~insar_hf.simulate.surface.filter_phase_rad`): the wrapped
+    product adaptively to the coherence (Goldstein-like: decorrelated areas keep their noise),
+    the unwrapped one fully (unwrappers work on a smoothed interferogram), so the two agree where
+    the phase is coherent.  Both products are NaN on water and beyond the frame's edge; the
+    unwrapped one also where the coherence is under ``threshold`` (``masked``), and it carries
+    the unwrapping error, if any.
     """
     los_total = source.eq_los_m + source.other_los_m
     los_total += atmo.delay_m
@@ -166,12 +169,18 @@ def _compose(
     if source.near_field is not None:
         coherence = coherence * (np.float32(1.0) - source.near_field)
     masked = coherence < np.float32(threshold)
-    phase = los_total * to_phase
+    signal = los_total * to_phase
     noise = phase_noise_rad(coherence, looks=p.looks, uniforms=surf.uniforms)
-    phase += filter_phase_rad(noise, p.filter_px) if p.filter_px > 1 else noise
-    wrapped = np.asarray(los_mod.wrap_phase(phase), dtype=np.float32)
+    if p.filter_px > 1:
+        # The wrapped product is the adaptively filtered interferogram (decorrelated areas stay
+        # salt and pepper); the unwrapper works on a fully smoothed one.
+        wrapped_noise = filter_phase_rad(noise, p.filter_px, coherence)
+        noise = filter_phase_rad(noise, p.filter_px)
+    else:
+        wrapped_noise = noise
+    wrapped = np.asarray(los_mod.wrap_phase(signal + wrapped_noise), dtype=np.float32)
     wrapped[surf.no_data] = np.nan
-    unwrapped = phase
+    unwrapped = signal + noise
     if surf.unwrapping_error_rad is not None:
         unwrapped += surf.unwrapping_error_rad
     unwrapped[surf.no_data | masked] = np.nan

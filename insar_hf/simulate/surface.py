@@ -208,12 +208,18 @@ def unwrapping_error_rad(
     return (right > 0).astype(np.float32) * np.float32(2.0 * math.pi * int(cycles))
 
 
-def filter_phase_rad(phase_rad: np.ndarray, window_px: int) -> np.ndarray:
-    """Complex boxcar filter of a phase: ``angle(mean over a window of exp(i phase))``.
+def filter_phase_rad(
+    phase_rad: np.ndarray, window_px: int, coherence: np.ndarray | None = None
+) -> np.ndarray:
+    """Complex boxcar filter of a phase, optionally adaptive to the coherence.
 
-    The phase of the averaged phasor, as a product's filter leaves it (a boxcar stands in for
-    the adaptive Goldstein filter: both average neighbouring phasors); ``window_px = 1`` returns
-    a copy.  Edges are handled by reflection.
+    Without ``coherence``: ``angle(B[exp(i phase)])``, ``B`` the mean over a ``window_px``
+    square (edges reflected).  With it: ``angle((1 - g) exp(i phase) + g B[exp(i phase)])``,
+    ``g`` the coherence, a stand-in for the *adaptive* filter of Goldstein & Werner (1998), which
+    weights the local spectrum by its own magnitude: where the phase is coherent the spectrum
+    has a peak and the filter smooths strongly; where it is decorrelated the spectrum is flat and
+    the phase is left nearly as it was -- real filtered products keep their decorrelated areas as
+    salt-and-pepper noise, not as smooth blobs.  ``window_px = 1`` returns a copy.
 
     Parameters
     ----------
@@ -221,6 +227,8 @@ def filter_phase_rad(phase_rad: np.ndarray, window_px: int) -> np.ndarray:
         2-D phase in radians, finite.
     window_px : int
         Odd window side in pixels (>= 1).
+    coherence : numpy.ndarray, optional
+        Same shape, in [0, 1].
 
     Returns
     -------
@@ -233,6 +241,14 @@ def filter_phase_rad(phase_rad: np.ndarray, window_px: int) -> np.ndarray:
     phase = np.asarray(phase_rad, dtype=np.float32)
     if window == 1:
         return phase.copy()
-    real = ndimage.uniform_filter(np.cos(phase), size=window, mode="reflect")
-    imag = ndimage.uniform_filter(np.sin(phase), size=window, mode="reflect")
+    cos, sin = np.cos(phase), np.sin(phase)
+    real = ndimage.uniform_filter(cos, size=window, mode="reflect")
+    imag = ndimage.uniform_filter(sin, size=window, mode="reflect")
+    if coherence is not None:
+        g = np.asarray(coherence, dtype=np.float32)
+        if g.shape != phase.shape:
+            raise ValueError(f"coherence must have the phase's shape {phase.shape}, got {g.shape}")
+        keep = np.float32(1.0) - g
+        real = g * real + keep * cos
+        imag = g * imag + keep * sin
     return atan2_float32(imag, real)
