@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     overall = metrics["overall"]
     print(f"\ndataset: {data_dir} ({t_data / 60:.1f} min to generate)")
     print(f"model: {args.preset}, trained {t_train / 60:.1f} min, best validation F1 "
-          f"{config.get('best_validation_f1')}")  # fmt: skip
+          f"{config.get('best_validation_metric', config.get('best_validation_f1'))}")  # fmt: skip
     print(f"test ({overall['n']} samples): accuracy {overall['accuracy']:.3f}, "
           f"precision {overall['precision']:.3f}, recall {overall['recall']:.3f}, "
           f"F1 {overall['f1']:.3f}, ROC-AUC {overall['roc_auc'] or float('nan'):.3f}, "

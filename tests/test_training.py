@@ -84,7 +84,8 @@ def test_streaming_without_max_steps_is_refused(tmp_path):
 def test_paper_recipe_is_the_default():
     _, _, args = parse_args(["--dataset", "d"])
     assert (args.learning_rate, args.num_train_epochs, args.weight_decay) == (1e-5, 20.0, 0.0)
-    assert (args.metric_for_best_model, args.load_best_model_at_end) == ("f1", True)
+    assert (args.metric_for_best_model, args.load_best_model_at_end) == ("roc_auc", True)
+    assert args.greater_is_better is True
     assert isinstance(args, InsarTrainingArguments)
 
 
@@ -419,3 +420,61 @@ def test_streaming_run_with_max_steps_then_push_to_hub(dataset_dir, tmp_path, hu
     assert json.loads((tmp_path / "trainer_state.json").read_text())["global_step"] == 2
     remote = hub_standin.files("org/streamed", "model")
     assert remote["README.md"] == (tmp_path / "README.md").read_bytes()
+
+
+# ------------------------------------------------------------------- best-checkpoint selection
+
+
+def test_f1_is_refused_as_the_best_checkpoint_metric():
+    message = _parse_error(["--dataset", "d", "--metric_for_best_model", "f1"])
+    assert message == (
+        "--metric_for_best_model f1 can be won by a classifier that calls everything an "
+        "earthquake; choose one of ['eval_loss', 'loss', 'roc_auc']"
+    )
+    assert "contradicts" in _parse_error(
+        ["--dataset", "d", "--metric_for_best_model", "loss", "--greater_is_better", "true"]
+    )
+    _, _, loss = parse_args(["--dataset", "d", "--metric_for_best_model", "loss"])
+    assert loss.greater_is_better is False
+
+
+@pytest.mark.parametrize(
+    "config",
+    sorted(Path(__file__).resolve().parents[1].glob("training/configs/*.json")),
+    ids=lambda p: p.name,
+)
+def test_every_config_selects_by_a_metric_a_constant_predictor_cannot_win(
+    config, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # relative output_dir values land here
+    _, _, args = parse_args([str(config)])
+    assert args.metric_for_best_model in ("roc_auc", "loss", "eval_loss")
+
+
+def test_a_constant_predictor_is_never_kept():
+    # Two evaluations as the Trainer scores them: epoch 1 calls everything an earthquake (a
+    # constant model), epoch 2 ranks the scenes but misses some.  Selected the way the Trainer
+    # does (the best value of metric_for_best_model), the default keeps epoch 2; F1 keeps epoch 1.
+    from types import SimpleNamespace
+
+    from insar_hf.training.evaluation import compute_metrics
+
+    rng = np.random.default_rng(0)
+    labels = (rng.random(400) < 0.47).astype(np.int64)
+    constant = np.tile([0.0, 1.0], (400, 1))  # logits: p(earthquake) the same for every scene
+    scores = labels * 1.0 + rng.normal(0.0, 1.0, 400)  # informative, noisy
+    informative = np.stack([np.zeros(400), scores - 1.3], axis=1)  # a cautious threshold
+    history = [
+        compute_metrics(SimpleNamespace(predictions=logits, label_ids=labels))
+        for logits in (constant, informative)
+    ]
+    _, _, args = parse_args(["--dataset", "d"])
+
+    def best(metric, greater):
+        values = [h[metric] for h in history]
+        return int(np.argmax(values) if greater else np.argmin(values))
+
+    assert history[0]["roc_auc"] == 0.5 and history[1]["roc_auc"] > 0.7
+    assert history[0]["f1"] > history[1]["f1"]  # the trap the default avoids
+    assert best(args.metric_for_best_model, args.greater_is_better) == 1
+    assert best("f1", True) == 0

@@ -6,7 +6,7 @@ The arguments are in :mod:`insar_hf.training.arguments`, the data in
 :mod:`insar_hf.training.data`, the augmentation and collation in :mod:`insar_hf.training.augment`.
 
 :func:`make_trainer` builds the ``Trainer`` of a run; :func:`train` trains with it, keeps the
-best checkpoint by validation F1, evaluates it on the test split
+best checkpoint by validation ROC-AUC (``metric_for_best_model``), evaluates it on the test split
 (:mod:`insar_hf.training.evaluation`), writes the model card (:mod:`insar_hf.training.card`) and
 optionally pushes the model. Checkpoints are reloaded through ``from_pretrained``
 (:func:`_trainer_class`, a workaround for transformers 5's legacy ViT key names).
@@ -196,7 +196,8 @@ def train(
         hyperparameters=_hyperparameters(model_args, data_args, training_args),
         train_runtime_s=round(result.metrics.get("train_runtime", float("nan")), 2),
         best_checkpoint=trainer.state.best_model_checkpoint,
-        best_validation_f1=trainer.state.best_metric,
+        best_metric=training_args.metric_for_best_model,
+        best_validation_metric=trainer.state.best_metric,
     )
     (out / TRAINING_CONFIG_FILE).write_text(json.dumps(config, indent=2, default=str) + "\n")
     metrics = evaluate_model(
