@@ -103,3 +103,12 @@ def test_adaptive_filter_smooths_coherent_phase_and_keeps_decorrelated_noise():
     np.testing.assert_allclose(out[:, 32:], boxcar[:, 32:], atol=1e-5)
     with pytest.raises(ValueError, match="coherence must have the phase's shape"):
         surface.filter_phase_rad(noise, 5, coherence[:10])
+
+
+def test_filter_pair_is_the_adaptive_and_the_full_filter_from_one_pass():
+    rng = np.random.default_rng(4)
+    noise = rng.uniform(-math.pi, math.pi, (48, 48)).astype(np.float32)
+    coherence = rng.uniform(0.0, 1.0, (48, 48)).astype(np.float32)
+    adaptive, full = surface.filter_phase_pair_rad(noise, 3, coherence)
+    assert adaptive.tobytes() == surface.filter_phase_rad(noise, 3, coherence).tobytes()
+    assert full.tobytes() == surface.filter_phase_rad(noise, 3).tobytes()

@@ -71,7 +71,7 @@ from insar_hf.simulate.nuisance import (
     draw_surface,
 )
 from insar_hf.simulate.seeds import child_rng, root_sequence, seed_metadata
-from insar_hf.simulate.surface import filter_phase_rad
+from insar_hf.simulate.surface import filter_phase_pair_rad
 
 __all__ = ["QUARTER_FRINGE_RAD", "Scene", "bbox_from_mask", "sample_scene"]
 
@@ -174,8 +174,7 @@ def _compose(
     if p.filter_px > 1:
         # The wrapped product is the adaptively filtered interferogram (decorrelated areas stay
         # salt and pepper); the unwrapper works on a fully smoothed one.
-        wrapped_noise = filter_phase_rad(noise, p.filter_px, coherence)
-        noise = filter_phase_rad(noise, p.filter_px)
+        wrapped_noise, noise = filter_phase_pair_rad(noise, p.filter_px, coherence)
     else:
         wrapped_noise = noise
     wrapped = np.asarray(los_mod.wrap_phase(signal + wrapped_noise), dtype=np.float32)

@@ -38,6 +38,7 @@ from insar_hf.simulate.spectral import power_law_field
 
 __all__ = [
     "LANDCOVER_BETA",
+    "filter_phase_pair_rad",
     "filter_phase_rad",
     "frame_edge_mask",
     "landcover_coherence",
@@ -235,20 +236,47 @@ def filter_phase_rad(
     numpy.ndarray
         Same shape, float32 radians in ``[-pi, pi)``.
     """
+    phase, window = _check_filter(phase_rad, window_px)
+    if window == 1:
+        return phase.copy()
+    cos, sin, real, imag = _phasors(phase, window)
+    if coherence is not None:
+        real, imag = _adaptive(phase, coherence, cos, sin, real, imag)
+    return atan2_float32(imag, real)
+
+
+def filter_phase_pair_rad(
+    phase_rad: np.ndarray, window_px: int, coherence: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(adaptive, full)``: :func:`filter_phase_rad` with and without ``coherence``, from one
+    boxcar pass (what a scene needs for its wrapped and unwrapped products)."""
+    phase, window = _check_filter(phase_rad, window_px)
+    if window == 1:
+        return phase.copy(), phase.copy()
+    cos, sin, real, imag = _phasors(phase, window)
+    real_a, imag_a = _adaptive(phase, coherence, cos, sin, real, imag)
+    return atan2_float32(imag_a, real_a), atan2_float32(imag, real)
+
+
+def _check_filter(phase_rad, window_px) -> tuple[np.ndarray, int]:
     window = int(window_px)
     if window < 1 or window % 2 == 0:
         raise ValueError(f"window_px must be an odd integer >= 1, got {window_px!r}")
-    phase = np.asarray(phase_rad, dtype=np.float32)
-    if window == 1:
-        return phase.copy()
+    return np.asarray(phase_rad, dtype=np.float32), window
+
+
+def _phasors(phase: np.ndarray, window: int):
+    """``(cos, sin, boxcar cos, boxcar sin)`` of a phase, edges reflected."""
     cos, sin = np.cos(phase), np.sin(phase)
     real = ndimage.uniform_filter(cos, size=window, mode="reflect")
     imag = ndimage.uniform_filter(sin, size=window, mode="reflect")
-    if coherence is not None:
-        g = np.asarray(coherence, dtype=np.float32)
-        if g.shape != phase.shape:
-            raise ValueError(f"coherence must have the phase's shape {phase.shape}, got {g.shape}")
-        keep = np.float32(1.0) - g
-        real = g * real + keep * cos
-        imag = g * imag + keep * sin
-    return atan2_float32(imag, real)
+    return cos, sin, real, imag
+
+
+def _adaptive(phase, coherence, cos, sin, real, imag) -> tuple[np.ndarray, np.ndarray]:
+    """``g B + (1 - g) z`` for both phasor components (new arrays), ``g`` the coherence."""
+    g = np.asarray(coherence, dtype=np.float32)
+    if g.shape != phase.shape:
+        raise ValueError(f"coherence must have the phase's shape {phase.shape}, got {g.shape}")
+    keep = np.float32(1.0) - g
+    return g * real + keep * cos, g * imag + keep * sin
