@@ -42,9 +42,11 @@ __all__ = [
     "coherence_map",
     "cramer_rao_phase_std_rad",
     "decorrelation_noise_rad",
+    "logistic",
     "no_data_mask",
     "phase_noise_rad",
     "phase_pdf",
+    "solve_logistic_offset",
 ]
 
 DEFAULT_COHERENCE_BETA = 3.0
@@ -139,20 +141,32 @@ def coherence_map(
     )
     field *= np.float32(spread)  # logit(coherence) - offset, (rows, cols)
     offset = math.log(mean_coherence / (1.0 - mean_coherence))
-    buf = np.empty_like(field)
-    for _ in range(30):  # converges in 3-5 steps: the mean is monotonic and smooth in offset
-        coh = _sigmoid(field, offset, out=buf)
-        mean = float(coh.mean())
-        error = mean - mean_coherence
-        if abs(error) < 1e-5:
+    offset = solve_logistic_offset(field, mean_coherence, offset, 1e-5)
+    return logistic(field, offset, out=field)
+
+
+def solve_logistic_offset(logit: np.ndarray, mean: float, offset: float, tolerance: float) -> float:
+    """The offset ``a`` with ``mean(logistic(logit, a)) = mean`` to ``tolerance``, by Newton.
+
+    The mean is monotonic and smooth in ``a``: 3-5 steps from ``log(mean / (1 - mean))``, fewer
+    from a good start; at most 30.
+    """
+    buf = np.empty_like(logit)
+    for _ in range(30):
+        coh = logistic(logit, offset, out=buf)
+        error = float(coh.mean()) - mean
+        if abs(error) < tolerance:
             break
         slope = float(np.mean(coh * (1.0 - coh)))  # d mean / d offset
         offset -= error / max(slope, 1e-6)
-    return _sigmoid(field, offset, out=field)
+    return offset
 
 
-def _sigmoid(x: np.ndarray, offset: float, *, out: np.ndarray) -> np.ndarray:
-    """``1 / (1 + exp(-(x + offset)))`` in float32, overflow-safe, written into ``out``."""
+def logistic(x: np.ndarray, offset: float, *, out: np.ndarray | None = None) -> np.ndarray:
+    """``1 / (1 + exp(-(x + offset)))`` in float32, overflow-safe, written into ``out`` (a new
+    array when None)."""
+    if out is None:
+        out = np.empty(np.shape(x), dtype=np.float32)
     np.add(x, np.float32(offset), out=out)
     np.negative(out, out=out)
     np.clip(out, -80.0, 80.0, out=out)  # exp stays finite in float32

@@ -33,8 +33,9 @@ import numpy as np
 from scipy import ndimage
 
 from insar_hf.simulate.checks import check_positive, check_rng, check_shape
-from insar_hf.simulate.noise import atan2_float32
+from insar_hf.simulate.noise import atan2_float32, logistic, solve_logistic_offset
 from insar_hf.simulate.spectral import power_law_field
+from insar_hf.simulate.topography import line_coordinates_m
 
 __all__ = [
     "LANDCOVER_BETA",
@@ -132,30 +133,9 @@ def landcover_coherence(
         logit[patches <= threshold] -= np.float32(patch_drop)
     # Newton on the offset (the mean is monotonic and smooth in it), first on every 4th pixel of
     # every 4th row, then on the whole field from there: one or two full steps instead of 3-5.
-    offset = _solve_offset(logit[::4, ::4], mean, math.log(mean / (1.0 - mean)), 1e-3)
-    offset = _solve_offset(logit, mean, offset, 1e-4)
-    return _sigmoid(logit, offset)
-
-
-def _sigmoid(logit: np.ndarray, offset: float) -> np.ndarray:
-    """``1 / (1 + exp(-(logit + offset)))`` in float32 (a new array)."""
-    out = logit + np.float32(offset)
-    np.clip(out, -30.0, 30.0, out=out)
-    np.negative(out, out=out)
-    np.exp(out, out=out)
-    out += np.float32(1.0)
-    return np.reciprocal(out, out=out)
-
-
-def _solve_offset(logit: np.ndarray, mean: float, offset: float, tolerance: float) -> float:
-    """The offset that makes ``mean(sigmoid(logit + offset))`` equal ``mean`` (Newton)."""
-    for _ in range(30):
-        coh = _sigmoid(logit, offset)
-        error = float(coh.mean()) - mean
-        if abs(error) < tolerance:
-            break
-        offset -= error / max(float(np.mean(coh * (1.0 - coh))), 1e-6)
-    return offset
+    offset = solve_logistic_offset(logit[::4, ::4], mean, math.log(mean / (1.0 - mean)), 1e-3)
+    offset = solve_logistic_offset(logit, mean, offset, 1e-4)
+    return logistic(logit, offset)
 
 
 def water_mask(dem_m: np.ndarray, fraction: float) -> np.ndarray:
@@ -178,11 +158,8 @@ def frame_edge_mask(shape: tuple[int, int], *, azimuth_deg: float, fraction: flo
     """
     rows, cols = check_shape(shape)
     fraction = _fraction("fraction", fraction)
-    az = math.radians(float(azimuth_deg))
-    rr = np.arange(rows, dtype=np.float32)[:, None]
-    cc = np.arange(cols, dtype=np.float32)[None, :]
-    # Distance to the right of the edge direction (east = +cols, north = -rows).
-    right = cc * np.float32(math.cos(az)) + rr * np.float32(math.sin(az))
+    # Distance (px) to the right of the edge direction, through the upper-left pixel.
+    right, _ = line_coordinates_m((rows, cols), 1.0, 0.0, 0.0, azimuth_deg)
     return _lowest(-right, fraction)
 
 
@@ -202,10 +179,7 @@ def unwrapping_error_rad(
     rows, cols = check_shape(shape)
     if int(cycles) != cycles:
         raise ValueError(f"cycles must be a whole number, got {cycles!r}")
-    az = math.radians(float(azimuth_deg))
-    rr = np.arange(rows, dtype=np.float32)[:, None] - np.float32(row_px)
-    cc = np.arange(cols, dtype=np.float32)[None, :] - np.float32(col_px)
-    right = cc * np.float32(math.cos(az)) + rr * np.float32(math.sin(az))
+    right, _ = line_coordinates_m((rows, cols), 1.0, row_px, col_px, azimuth_deg)
     return (right > 0).astype(np.float32) * np.float32(2.0 * math.pi * int(cycles))
 
 
