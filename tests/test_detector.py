@@ -26,16 +26,16 @@ LICSAR_SHAPE = (150, 260)
 LON0, LAT0, STEP = 37.0, 37.5, 0.001
 
 
-def _save_tiny_vit(folder):
+def _save_tiny_vit(folder, *, layers: int = 2, heads: int = 4, mlp: int = 37):
     from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
 
     config = ViTConfig(
         image_size=224,
         patch_size=16,
         hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=37,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=mlp,
         id2label=LABELS,
         label2id={v: k for k, v in LABELS.items()},
     )

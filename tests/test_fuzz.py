@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
+from test_detector import _save_tiny_vit
 
 from insar_hf import cli
 from insar_hf.inference.inputs import InputError
@@ -33,7 +34,6 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-LABELS = {0: "no_earthquake", 1: "earthquake"}
 PAR_KEYS = ("ifg_length", "ifg_width", "corner_x", "corner_y", "x_spacing", "y_spacing")
 PAR_EXTRA = ("date1", "date2", "wavelength", "radar_frequency", "epsg", "crs", "frame")
 
@@ -93,24 +93,8 @@ def _overwrite(data: bytes, edits) -> bytes:
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    import torch
-    from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
-
-    folder = tmp_path_factory.mktemp("fuzz-vit")
-    config = ViTConfig(
-        image_size=224,
-        patch_size=16,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        id2label=LABELS,
-        label2id={v: k for k, v in LABELS.items()},
-    )
-    torch.manual_seed(0)
-    ViTForImageClassification(config).save_pretrained(folder)
-    ViTImageProcessor().save_pretrained(folder)
-    return folder
+    # One layer: the fuzz suite runs the model hundreds of times.
+    return _save_tiny_vit(tmp_path_factory.mktemp("fuzz-vit"), layers=1, heads=2, mlp=32)
 
 
 @pytest.fixture(scope="module")
