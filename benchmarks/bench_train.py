@@ -6,9 +6,13 @@ Prints, per preset:
   alone), bf16 autocast on a GPU;
 * ``infer img/s``: batched forward under ``inference_mode`` (SDPA attention);
 * ``MFU``: model FLOPs utilisation on a GPU (analytic ViT FLOPs / peak bf16 FLOP/s);
-* ``data img/s``: the input pipeline alone (decode PNG, physics-respecting augmentation,
-  normalise, collate) through a ``DataLoader`` with ``--workers`` processes, reported separately;
-* ``train+data img/s``: the training step fed by that pipeline (with data loading included);
+* ``input stages``: images/s of each stage alone in one process (decode, the per-image NumPy
+  augmentation, the batched torch augmentation, collation, and the generator that a streamed run
+  pays per image);
+* ``input pipeline alone``: before issue 12 (lazy decode + per-image NumPy augmentation in
+  ``--workers`` DataLoader processes) and now (decoded once in memory, batched augmentation in
+  the collator, no workers);
+* ``+data before`` / ``+data now``: the training step fed by each pipeline (the whole loop);
 * single-image inference latency of ``--latency-preset`` (batch 1, median).
 
 Examples::
@@ -21,33 +25,21 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import statistics
 import tempfile
 import time
 
+import numpy as np
+
 from insar_hf.dataset.generate import generate_dataset
-from insar_hf.model.presets import DEFAULT_ID2LABEL, build_config
-from insar_hf.training.augment import Augmenter, collate
-from insar_hf.training.data import lazy_split
-
-# Dense bf16 peak of common GPUs (FLOP/s), for MFU; --peak-tflops overrides.
-PEAK_BF16 = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L40S": 362e12, "A10": 125e12}
-
-
-def vit_flops_per_image(config) -> float:
-    """Forward FLOPs of one image (2 per multiply-add), from the ViT configuration.
-
-    Patch embedding, per layer the Q/K/V/O projections (4 T d^2), the two MLP matrices
-    (2 T d m) and the attention products QK^T and AV (2 T^2 d), and the head.
-    """
-    d, m, L = config.hidden_size, config.intermediate_size, config.num_hidden_layers
-    patches = (config.image_size // config.patch_size) ** 2
-    t = patches + 1
-    embed = patches * (config.num_channels * config.patch_size**2) * d
-    per_layer = 4 * t * d * d + 2 * t * d * m + 2 * t * t * d
-    head = d * config.num_labels
-    return 2.0 * (embed + L * per_layer + head)
+from insar_hf.dataset.rows import scene_to_row
+from insar_hf.model.flops import peak_bf16_flops, vit_flops_per_image
+from insar_hf.model.presets import DEFAULT_ID2LABEL, build_config, pixel_values_from_images
+from insar_hf.simulate.scene import sample_scene
+from insar_hf.training.augment import Augmenter, collate, make_transform
+from insar_hf.training.batch_augment import BatchAugmentation, augment_pixel_values
 
 
 def _sync(device):
@@ -64,8 +56,7 @@ def _peak_flops(device, override_tflops: float | None) -> float | None:
         return override_tflops * 1e12
     if device.type != "cuda":
         return None
-    name = torch.cuda.get_device_name(device)
-    return next((v for k, v in PEAK_BF16.items() if k in name), None)
+    return peak_bf16_flops(torch.cuda.get_device_name(device))
 
 
 def _model(preset: str, device, attn: str = "sdpa"):
@@ -129,15 +120,82 @@ def _dataset(path: str | None, num_samples: int):
     return load_dataset(path, split="train")
 
 
-def _loader(split, batch_size: int, workers: int):
+def _rate(fn, n_items: int, repeats: int = 3) -> float:
+    """Items per second of ``fn()`` (best of ``repeats`` after one warm-up call)."""
+    fn()
+    best = min(_timed(fn) for _ in range(repeats))
+    return n_items / best
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def bench_stages(split, *, batch_size: int) -> dict[str, float]:
+    """Images/s of each input stage alone, on one batch of real dataset images (one process).
+
+    ``decode``: WebP/PNG bytes -> uint8 array; ``augment (per image, NumPy)``: the reference
+    :class:`Augmenter` (decode the phase, resample, re-render); ``augment (batched, torch)``: the
+    training path (:func:`augment_pixel_values`); ``collate``: stack + normalise; ``stream``: the
+    generator itself (scene, render, encode), what a streamed run pays per image.
+    """
+    import torch
+    from datasets import Image as ImageFeature
+
+    from insar_hf.training.memory import decode_split
+
+    raw = split.cast_column("image", ImageFeature(decode=False)).select(range(batch_size))
+    kinds = [split.features["kind"].names[k] for k in raw["kind"]]
+    decoded = decode_split(split.select(range(batch_size)), augment=True, workers=1)
+    images = decoded.images
+    items = raw["image"]
+    from PIL import Image
+
+    def decode():
+        for item in items:
+            np.asarray(Image.open(io.BytesIO(item["bytes"])).convert("RGB"))
+
+    numpy_aug = Augmenter()
+    rng = np.random.default_rng(0)
+
+    def augment_numpy():
+        for image, kind in zip(images, kinds):
+            numpy_aug(image, kind, rng)
+
+    pixel_values = pixel_values_from_images(images)
+    wrapped = torch.from_numpy(decoded.wrapped)
+    generator = torch.Generator().manual_seed(0)
+
+    def augment_batched():
+        augment_pixel_values(pixel_values, wrapped, BatchAugmentation(), generator)
+
+    def collate_only():
+        pixel_values_from_images(images)
+
+    def stream():
+        for i in range(4):
+            scene_to_row(sample_scene(np.random.SeedSequence(0, spawn_key=(98, i))))
+
+    return {
+        "decode": _rate(decode, batch_size),
+        "augment (per image, NumPy)": _rate(augment_numpy, batch_size),
+        "augment (batched, torch)": _rate(augment_batched, batch_size),
+        "collate": _rate(collate_only, batch_size),
+        "generate (stream source)": _rate(stream, 4, repeats=1),
+    }
+
+
+def _loader(dataset, batch_size: int, workers: int, collate_fn):
     import torch
 
     return torch.utils.data.DataLoader(
-        lazy_split(split, Augmenter()),
+        dataset,
         batch_size=batch_size,
         shuffle=True,
         num_workers=workers,
-        collate_fn=collate,
+        collate_fn=collate_fn,
         pin_memory=torch.cuda.is_available(),
         persistent_workers=workers > 0,
         prefetch_factor=4 if workers > 0 else None,
@@ -145,9 +203,28 @@ def _loader(split, batch_size: int, workers: int):
     )
 
 
-def bench_data(split, *, batch_size: int, workers: int, batches: int) -> float:
-    """Images/s of the input pipeline alone (decode, augment, normalise, collate)."""
-    loader = _loader(split, batch_size, workers)
+def loaders(split, batch_size: int, workers: int) -> dict:
+    """The two input pipelines: before (lazy decode + per-image NumPy augmentation in the
+    workers) and now (decoded once in memory, batched torch augmentation in the collator)."""
+    from insar_hf.training.memory import decode_split, make_collator
+
+    before = _loader(lazy_split_numpy(split), batch_size, workers, collate)
+    now = _loader(
+        decode_split(split, augment=True), batch_size, 0, make_collator(BatchAugmentation())
+    )
+    return {"before": before, "now": now}
+
+
+def lazy_split_numpy(split):
+    """The pipeline before issue 12: ``set_transform`` decoding + :class:`Augmenter` per image."""
+    names = split.features["kind"].names
+    split = split.select_columns(["image", "label", "kind"])
+    split.set_transform(make_transform(Augmenter(), names))
+    return split
+
+
+def bench_data(loader, *, batches: int) -> float:
+    """Images/s of an input pipeline alone (decode, augment, normalise, collate)."""
     it = iter(loader)
     next(it)  # start the workers
     t0, n = time.perf_counter(), 0
@@ -159,14 +236,13 @@ def bench_data(split, *, batch_size: int, workers: int, batches: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def bench_train_with_data(preset, device, split, *, batch_size, workers, steps) -> float:
-    """Images/s of training steps fed by the real DataLoader (data loading included)."""
+def bench_train_with_data(preset, device, loader, *, steps) -> float:
+    """Images/s of training steps fed by a DataLoader (data loading included)."""
     import torch
 
     model = _model(preset, device).train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-5)
     amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else None
-    loader = _loader(split, batch_size, workers)
     it, n, t0 = iter(loader), 0, None
     for i in range(steps + 1):
         try:
@@ -247,13 +323,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     peak = _peak_flops(device, args.peak_tflops)
     print(f"device: {name}; batch {args.batch_size}; bf16 autocast: {device.type == 'cuda'}")
-    split = None
+    pipes = None
     if args.presets and not args.no_data:
         split = _dataset(args.data, args.data_samples)
-        data_ips = bench_data(split, batch_size=args.batch_size, workers=args.workers,
-                              batches=max(2, args.steps))  # fmt: skip
-        print(f"data pipeline alone ({args.workers} workers): {data_ips:,.0f} img/s")
-    header = f"{'preset':<22}{'train img/s':>12}{'infer img/s':>13}{'TFLOP/s':>9}{'MFU':>7}{'train+data':>12}"
+        print(f"input stages, one process, batch {args.batch_size}:")
+        for stage, ips in bench_stages(split, batch_size=args.batch_size).items():
+            print(f"  {stage:<28}{ips:>10,.0f} img/s")
+        pipes = loaders(split, args.batch_size, args.workers)
+        for name, loader in pipes.items():
+            workers = args.workers if name == "before" else 0
+            ips = bench_data(loader, batches=max(2, args.steps))
+            print(f"input pipeline alone, {name} ({workers} workers): {ips:,.0f} img/s")
+    header = (
+        f"{'preset':<22}{'train img/s':>12}{'infer img/s':>13}{'TFLOP/s':>9}{'MFU':>7}"
+        f"{'+data before':>14}{'+data now':>11}"
+    )
     if args.presets:
         print(header)
     for preset in args.presets:
@@ -261,11 +345,12 @@ def main(argv: list[str] | None = None) -> int:
             preset, device, batch_size=args.batch_size, steps=args.steps, warmup=args.warmup
         )
         mfu = f"{r['train_tflops'] * 1e12 / peak:.1%}" if peak else "-"
-        with_data = "-"
-        if split is not None:
-            with_data = f"{bench_train_with_data(preset, device, split, batch_size=args.batch_size, workers=args.workers, steps=args.steps):,.1f}"  # noqa: E501
+        with_data = {"before": "-", "now": "-"}
+        for name, loader in (pipes or {}).items():
+            ips = bench_train_with_data(preset, device, loader, steps=args.steps)
+            with_data[name] = f"{ips:,.1f}"
         print(f"{preset:<22}{r['train_ips']:>12,.1f}{r['infer_ips']:>13,.1f}"
-              f"{r['train_tflops']:>9.2f}{mfu:>7}{with_data:>12}")  # fmt: skip
+              f"{r['train_tflops']:>9.2f}{mfu:>7}{with_data['before']:>14}{with_data['now']:>11}")  # fmt: skip
     if args.latency_preset:
         s = latency_single_image(args.latency_preset, device, repeats=args.latency_repeats)
         print(

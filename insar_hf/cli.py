@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "predict": ("predict", "classify interferograms; attention boxes, --json, --overlay"),
     "push-space": ("push_space", "upload the Gradio Space (space/) with a model id"),
     "evaluate": ("evaluate", "evaluate a checkpoint on a split: metrics.json, figures, model card"),
+    "calibrate": (
+        "calibrate",
+        "fit temperature and decision threshold of a checkpoint on validation",
+    ),
     "push-model": (
         "push_model",
         "upload a trained model folder (weights, processor, card) to the Hub",
@@ -41,9 +45,10 @@ examples:
   insar-hf preview --n 16 --seed 0 --out preview.png
   insar-hf build-real --products products/ --catalog comcat.csv --out real_ds
   insar-hf generate --num-samples 2000 --out ds && insar-hf check-dataset ds
-  insar-hf predict scene.png --model runs/vit-micro --json --overlay overlay.png
+  insar-hf predict scene.png --json --overlay overlay.png      (the packaged default model)
   insar-hf push-space --repo-id me/insar-quake-space --model me/insar-vit
   insar-hf evaluate --model outputs/vit_micro_demo --dataset ds --split test
+  insar-hf calibrate --model outputs/vit_micro_demo --dataset ds --target-fpr 0.05
   insar-hf push-model --model outputs/vit_micro_demo --repo-id me/insar-vit-micro
   insar-hf <command> --help      full options and examples for one command
 """

@@ -5,6 +5,10 @@ requirements.txt, examples/) and a copy of the ``insar_hf`` package, so that the
 same code as the library, and writes the model id to ``model_id.txt`` (read by app.py when
 ``INSAR_HF_MODEL`` is not set) and into the README header's ``models:`` list. Used by
 ``insar-hf push-space`` and the quickstart.
+
+app.py's model, in order: ``INSAR_HF_MODEL``, ``model_id.txt``, a ``model/`` folder beside it,
+then the default model inside the package copy (``insar_hf/model/default/``, with its
+``calibration.json``), so a Space staged without a model id or ``model/`` still serves a model.
 """
 
 from __future__ import annotations

@@ -4,9 +4,12 @@ A thin user interface over :class:`insar_hf.Detector`; every computation is impo
 insar_hf. Run locally with ``python space/app.py`` (http://127.0.0.1:7860).
 
 The model comes from, in order: the ``INSAR_HF_MODEL`` environment variable (Hub id or folder),
-``model_id.txt`` next to this file (written by ``insar-hf push-space --model``), or a checkpoint
-folder ``model/`` next to this file. Opening the app with ``?example=<file name>`` runs that
-bundled example at once (handy for links and for the headless-browser test).
+``model_id.txt`` next to this file (written by ``insar-hf push-space --model``), a checkpoint
+folder ``model/`` next to this file, or the default model packaged with insar_hf
+(``insar_hf/model/default/``), so the Space works with none of these. The verdict uses the
+model's calibrated probability and decision threshold (``calibration.json``). Opening the app
+with ``?example=<file name>`` runs that bundled example at once (handy for links and for the
+headless-browser test).
 
 For a web user, errors say what to upload and never show a path of the server; a handled error
 leaves one line in the server log (logger ``insar_hf.space``), not a traceback.
@@ -39,7 +42,8 @@ SCALE = 2
 """The panels show the 224 x 224 model input at twice its size."""
 LOG = logging.getLogger("insar_hf.space")
 NO_MODEL_MESSAGE = (
-    "No model is configured. Set the environment variable INSAR_HF_MODEL to a checkpoint folder "
+    "No model is configured, and this install lacks the packaged default model (reinstall "
+    "insar-hf to get it back). Set the environment variable INSAR_HF_MODEL to a checkpoint folder "
     "or Hub id (e.g. `INSAR_HF_MODEL=runs/vit-micro python space/app.py`), write the id into "
     "model_id.txt next to app.py (`insar-hf push-space --model ...` does this), or export a "
     "checkpoint into the folder model/ next to app.py."
@@ -50,9 +54,12 @@ WHAT_TO_UPLOAD = (
     "a GeoTIFF (.tif / .tiff) or a .unw / .diff with its .par."
 )
 HOW_TO_READ = """\
-**P(earthquake)** is the model's score for this one image (a softmax over the two classes); the
-verdict is the class above 0.5. It was learned on synthetic interferograms, so read it as "looks
-like the earthquakes the model was trained on", not as the chance that one happened.
+**P(earthquake)** is the model's score for this one image (a softmax over the two classes,
+temperature-scaled on the validation split when the model ships a calibration); the verdict is
+"earthquake" when it reaches the model's decision threshold, shown with the verdict (chosen for a
+low false-alarm rate on validation; 0.5 for an uncalibrated model). It was learned on synthetic
+interferograms, so read it as "looks like the earthquakes the model was trained on", not as the
+chance that one happened.
 
 **The attention map** (right) shows where the Vision Transformer looked: bright patches weigh
 most in its decision (attention rollout through the chosen layer, or that one layer's map).
@@ -66,7 +73,11 @@ KIND_HELP = "What the file holds: a plain GeoTIFF or a .par product does not say
 
 
 def resolve_model() -> str | None:
-    """The model to load: ``$INSAR_HF_MODEL``, ``model_id.txt``, ``model/``, else None."""
+    """The model to load: ``$INSAR_HF_MODEL``, ``model_id.txt``, ``model/``, the packaged
+    default model, else None (an install without the default model's files)."""
+    from insar_hf.model.checkpoint import ModelSourceError
+    from insar_hf.model.default import default_model_path
+
     if os.environ.get("INSAR_HF_MODEL"):
         return os.environ["INSAR_HF_MODEL"]
     id_file = HERE / "model_id.txt"
@@ -74,11 +85,16 @@ def resolve_model() -> str | None:
         return id_file.read_text().strip()
     if (HERE / "model" / "config.json").is_file():
         return str(HERE / "model")
-    return None
+    try:
+        return str(default_model_path())
+    except ModelSourceError:
+        return None
 
 
 def model_label(model_path: str | None) -> str:
     """The model as a web user should see it: a Hub id as it is, a folder by its model name."""
+    from insar_hf.model.default import DEFAULT_MODEL_DIR, DEFAULT_MODEL_NAME
+
     if not model_path:
         return "none"
     folder = Path(model_path)
@@ -88,6 +104,8 @@ def model_label(model_path: str | None) -> str:
     config = folder / "training_config.json"
     if config.is_file():
         name = json.loads(config.read_text()).get("model_name") or ""
+    if folder.resolve() == DEFAULT_MODEL_DIR.resolve():
+        return f"{name or DEFAULT_MODEL_NAME} (packaged default)"
     return f"{name or folder.name} (local checkpoint)"
 
 
@@ -274,8 +292,10 @@ def build_demo(
             known = truth.get(_digest(path)) if len(paths) == 1 else None
         verdict = "Earthquake deformation" if result.label == "earthquake" else "No earthquake"
         boxes = ", ".join(f"{b.as_list()} (score {b.score:.2f})" for b in result.boxes[:3])
+        rule = "calibrated" if result.calibrated else "uncalibrated: the argmax"
         status = (
-            f"**{verdict}** — P(earthquake) = {result.probability:.3f} (model `{label}`). "
+            f"**{verdict}** — P(earthquake) = {result.probability:.3f} against a decision "
+            f"threshold of {result.decision_threshold:.3f}, {rule} (model `{label}`). "
             f"Boxes (pixels x_min, y_min, x_max, y_max): {boxes or 'none'}."
         )
         if result.map_boxes:
@@ -360,7 +380,10 @@ def build_demo(
                 )
             with gr.Column(scale=2):
                 status = gr.Markdown(load_error or "Upload an interferogram or pick an example.")
-                verdict = gr.Label(label="Verdict", num_top_classes=2)
+                verdict = gr.Label(
+                    label="Class probabilities (the verdict above applies the threshold)",
+                    num_top_classes=2,
+                )
                 with gr.Row():
                     image_out = gr.Image(label="Interferogram and boxes", format="png", type="pil")
                     map_out = gr.Image(label="Attention map and boxes", format="png", type="pil")

@@ -17,7 +17,7 @@ GOOD = {
         ["--out", "qs", "--minutes", "5", "--num-samples", "40", "--epochs", "2",
          "--push-to-hub", "org"],
         {"out": Path("qs"), "minutes": 5.0, "num_samples": 40, "epochs": 2,
-         "push_to_hub": "org", "preset": "vit-micro", "batch_size": 32, "workers": None},
+         "push_to_hub": "org", "preset": "vit-micro", "batch_size": 16, "workers": None},
     ),
     "preview": (
         ["--n", "9", "--seed", "3", "--out", "p.png", "--model-input"],
@@ -56,6 +56,11 @@ GOOD = {
         {"model": "m", "dataset": "ds", "split": "validation", "max_samples": 5,
          "batch_size": 32, "no_card": False},
     ),
+    "calibrate": (
+        ["--model", "m", "--dataset", "ds", "--split", "validation", "--target-fpr", "0.01"],
+        {"model": "m", "dataset": "ds", "split": "validation", "target_fpr": 0.01,
+         "batch_size": 64, "max_samples": None},
+    ),
     "push-model": (
         ["--model", "m", "--repo-id", "me/vit", "--private"],
         {"model": "m", "repo_id": "me/vit", "private": True, "token": None},
@@ -73,6 +78,7 @@ BAD = {
     "predict": ["a.png", "--method", "gradcam"],
     "push-space": ["--model", "me/vit"],  # --repo-id is required
     "evaluate": ["--model", "m", "--dataset", "ds", "--batch-size", "1.5"],
+    "calibrate": ["--dataset", "ds"],  # --model is required
     "push-model": ["--repo-id", "me/vit"],  # --model is required
 }
 

@@ -1,10 +1,11 @@
-"""Same seeds, same bytes: scenes, rendered images, dataset shards and the bundled model's outputs.
+"""Same seeds, same bytes: scenes, rendered images, dataset shards and the default model's outputs.
 
 The digests below were first recorded before the package was reorganised into subpackages (issue
 10), and re-recorded for generator v2 (issue 11: new nuisance and sources, lossless WebP images,
-the Space's examples redrawn by the new generator).  They must never change unless a change to
-the generator, the renderer, the dataset writer or the bundled model is intended; then record
-the new values in the same commit and say why.
+the Space's examples redrawn by the new generator), and the model outputs once more for issue 12
+(the packaged default model replaced the Space's bundled one).  They must never change unless a
+change to the generator, the renderer, the dataset writer or the default model is intended; then
+record the new values in the same commit and say why.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ import pytest
 
 from insar_hf import SceneConfig, sample_scene
 from insar_hf.cli import main as cli_main
+from insar_hf.model.default import DEFAULT_MODEL_DIR
 from insar_hf.render import render_array
 from insar_hf.simulate.seeds import scene_seed_sequence
 
-SPACE_MODEL = Path(__file__).resolve().parents[1] / "space" / "model"
 SPACE_EXAMPLES = Path(__file__).resolve().parents[1] / "space" / "examples"
 
 SCENE_ARRAYS = (
@@ -80,74 +81,74 @@ SHARD_BYTE_DIGESTS: dict[str, str] = {
 }
 SHARD_BYTES_PYARROW = "26.0.1"
 
-# Bundled Space model on the bundled examples: probabilities and combined maps, recorded values.
+# The packaged default model on the Space's examples: calibrated probabilities and combined maps.
 SPACE_PROBABILITIES: dict[str, float] = {
-    "earthquake_unwrapped_1.png": 0.7470116019248962,
-    "earthquake_unwrapped_2.png": 0.9322999119758606,
-    "earthquake_wrapped_1.png": 0.9398149847984314,
-    "earthquake_wrapped_2.png": 0.9479354619979858,
-    "no_earthquake_unwrapped_1.png": 0.696826159954071,
-    "no_earthquake_unwrapped_2.png": 0.5096155405044556,
-    "no_earthquake_wrapped_1.png": 0.6118009686470032,
-    "no_earthquake_wrapped_2.png": 0.38372108340263367,
+    "earthquake_unwrapped_1.png": 0.8941516280174255,
+    "earthquake_unwrapped_2.png": 0.8382832407951355,
+    "earthquake_wrapped_1.png": 0.9019290804862976,
+    "earthquake_wrapped_2.png": 0.8708455562591553,
+    "no_earthquake_unwrapped_1.png": 0.2889006435871124,
+    "no_earthquake_unwrapped_2.png": 0.18438927829265594,
+    "no_earthquake_wrapped_1.png": 0.37525588274002075,
+    "no_earthquake_wrapped_2.png": 0.4203447103500366,
 }
 # Per map: sum, first moments along rows and columns, maximum and arg-maximum.
 SPACE_MAP_SIGNATURES: dict[str, list[float]] = {
     "earthquake_unwrapped_1.png": [
-        np.float64(6240.5384101536765),
-        np.float64(3690.1251217113304),
-        np.float64(3429.955093689089),
-        np.float64(1.0),
-        41095.0,
+        4887.538679569785,
+        3043.8388393072446,
+        2669.018173805368,
+        1.0,
+        34040.0,
     ],
     "earthquake_unwrapped_2.png": [
-        np.float64(1769.8406012165087),
-        np.float64(1021.7532834436589),
-        np.float64(1026.8317089171346),
-        np.float64(1.0),
+        1979.368771958314,
+        1118.5901802673404,
+        991.3717282115695,
+        1.0,
         37719.0,
     ],
     "earthquake_wrapped_1.png": [
-        np.float64(4376.411206263598),
-        np.float64(2303.920514192642),
-        np.float64(2005.6609929289293),
-        np.float64(1.0),
-        23399.0,
+        10620.498454560526,
+        5446.280366531464,
+        4848.513838063724,
+        1.0,
+        37432.0,
     ],
     "earthquake_wrapped_2.png": [
-        np.float64(4839.3813144894975),
-        np.float64(2559.1108685829513),
-        np.float64(2581.0163352916916),
-        np.float64(1.0),
-        30680.0,
+        6860.5164741521,
+        3672.825862875118,
+        3628.017106573673,
+        1.0,
+        34040.0,
     ],
     "no_earthquake_unwrapped_1.png": [
-        np.float64(7431.303120815261),
-        np.float64(3403.723872875734),
-        np.float64(5026.940675246076),
-        np.float64(1.0),
-        16120.0,
+        18667.437434654217,
+        9569.736208488273,
+        9638.035275376493,
+        1.0,
+        16007.0,
     ],
     "no_earthquake_unwrapped_2.png": [
-        np.float64(10795.689475233836),
-        np.float64(5038.719566122969),
-        np.float64(6381.960401145505),
-        np.float64(1.0),
-        15927.0,
+        6133.128806842957,
+        2569.5087795000063,
+        3066.492979019299,
+        1.0,
+        8936.0,
     ],
     "no_earthquake_wrapped_1.png": [
-        np.float64(6344.351671401353),
-        np.float64(3213.819849424037),
-        np.float64(3464.7656187380962),
-        np.float64(1.0),
-        48488.0,
+        11259.81652585906,
+        5569.604040737075,
+        5354.213323188818,
+        1.0,
+        26728.0,
     ],
     "no_earthquake_wrapped_2.png": [
-        np.float64(27706.644517468776),
-        np.float64(12292.080789309282),
-        np.float64(15833.29482509016),
-        np.float64(1.0),
-        15944.0,
+        2068.20164632018,
+        1327.396696368477,
+        673.887251124647,
+        1.0,
+        34072.0,
     ],
 }
 
@@ -208,7 +209,7 @@ def test_shard_bytes_are_unchanged(generated):
 def space_outputs() -> tuple[dict[str, float], dict[str, np.ndarray]]:
     from insar_hf import Detector
 
-    detector = Detector.from_pretrained(SPACE_MODEL)
+    detector = Detector.from_pretrained(DEFAULT_MODEL_DIR)
     files = sorted(SPACE_EXAMPLES.glob("*.png"))
     predictions = detector.predict([str(f) for f in files])
     probs = {f.name: p.probability for f, p in zip(files, predictions)}
@@ -222,7 +223,7 @@ def map_signature(m: np.ndarray) -> list[float]:
     return [m.sum(), (m * rows).sum(), (m * cols).sum(), m.max(), float(np.argmax(m))]
 
 
-def test_bundled_model_outputs_are_unchanged():
+def test_default_model_outputs_are_unchanged():
     probs, maps = space_outputs()
     assert list(probs) == list(SPACE_PROBABILITIES)
     np.testing.assert_allclose(

@@ -5,6 +5,7 @@ import contextlib
 import importlib.util
 import io
 import json
+import math
 import re
 import shlex
 import socket
@@ -67,7 +68,11 @@ def test_model_loads_with_detector_and_pipeline_and_they_agree(quickstart):
         r["label"]: r["score"]
         for r in pipeline("image-classification", model=str(model_dir))(image)
     }
-    assert scores["earthquake"] == pytest.approx(result.probability, abs=1e-4)
+    # pipeline keeps the plain softmax; Detector divides the logits by the fitted temperature T
+    # (binary: logit(p_detector) = logit(p_pipeline) / T).
+    p = scores["earthquake"]
+    expected = 1.0 / (1.0 + math.exp(-math.log(p / (1.0 - p)) / detector.temperature))
+    assert result.probability == pytest.approx(expected, abs=1e-4)
 
 
 def test_model_card_model_index_equals_metrics_json(quickstart):

@@ -128,14 +128,20 @@ def test_upload_that_only_shares_an_example_name_gets_no_true_box(space, tmp_pat
     assert "P(earthquake)" in status and "true label" not in status
 
 
-def test_model_is_named_by_its_model_name_not_a_server_path(space):
+def test_model_is_named_by_its_model_name_not_a_server_path(space, tmp_path):
     *_, status = _analyse(space["url"], space["example"])
     assert "(model `model (local checkpoint)`)" in status
     assert str(space["model"]) not in status
     app = space["app"]
     assert app.model_label("org/insar-vit") == "org/insar-vit"
-    name = json.loads((SPACE_DIR / "model" / "training_config.json").read_text())["model_name"]
-    assert app.model_label(str(SPACE_DIR / "model")) == f"{name} (local checkpoint)"
+    trained = tmp_path / "run"
+    trained.mkdir()
+    (trained / "training_config.json").write_text(json.dumps({"model_name": "quake-vit"}))
+    assert app.model_label(str(trained)) == "quake-vit (local checkpoint)"
+    from insar_hf.model.default import DEFAULT_MODEL_DIR
+
+    default = json.loads((DEFAULT_MODEL_DIR / "training_config.json").read_text())["model_name"]
+    assert app.model_label(str(DEFAULT_MODEL_DIR)) == f"{default} (packaged default)"
 
 
 def test_sixteen_bit_upload_says_what_to_upload_instead(space, tmp_path):
@@ -235,6 +241,7 @@ def test_app_without_model_explains_how_to_configure_one(monkeypatch, tmp_path):
     monkeypatch.delenv("INSAR_HF_MODEL", raising=False)
     app = _load_app()
     monkeypatch.setattr(app, "HERE", tmp_path)
+    monkeypatch.setattr("insar_hf.model.default.DEFAULT_MODEL_DIR", tmp_path / "no-default")
     demo = app.build_demo(None, examples_dir=tmp_path)
     url = _launch(demo, app)
     try:
@@ -248,14 +255,22 @@ def test_app_without_model_explains_how_to_configure_one(monkeypatch, tmp_path):
         demo.close()
 
 
-def test_bundled_offline_default_model_is_what_the_app_serves(monkeypatch):
+def test_the_packaged_default_model_is_what_the_app_serves_offline(monkeypatch):
+    from insar_hf.model.default import DEFAULT_MODEL_DIR
+
     monkeypatch.delenv("INSAR_HF_MODEL", raising=False)
     app = _load_app()
-    assert app.resolve_model() == str(SPACE_DIR / "model")
+    assert not (SPACE_DIR / "model").exists() and not (SPACE_DIR / "model_id.txt").exists()
+    assert app.resolve_model() == str(DEFAULT_MODEL_DIR)
+    detector = Detector.from_pretrained(app.resolve_model(), device="cpu")
+    assert detector.calibration is not None  # the Space's verdicts use the shipped threshold
     example = sorted((SPACE_DIR / "examples").glob("*.png"))[0]
-    result = Detector.from_pretrained(app.resolve_model(), device="cpu").predict(example)
+    result = detector.predict(example)
     assert sum(result.probabilities.values()) == pytest.approx(1.0, abs=1e-5)
-    assert result.label in {"earthquake", "no_earthquake"}
+    expected = (
+        "earthquake" if result.probability >= detector.decision_threshold else "no_earthquake"
+    )
+    assert result.label == expected
 
 
 def _above_ten(fd: int) -> int:

@@ -35,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from datasets import load_dataset
 
+    from insar_hf.model.calibration import load_calibration
     from insar_hf.model.checkpoint import ModelSourceError, resolve_model_source
     from insar_hf.model.presets import load_model
     from insar_hf.training.card import TRAINING_CONFIG_FILE, write_model_card
@@ -70,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         dataset_name=args.dataset,
         batch_size=args.batch_size,
         log_history=log_history,
+        calibration=load_calibration(args.model),
     )
     if not args.no_card:
         config = Path(args.model, TRAINING_CONFIG_FILE)

@@ -3,11 +3,16 @@
 FILE can be a rendered interferogram image (.png, .jpg) or a product (GeoTIFF, .unw/.diff with
 .par, or a product folder) read by insar_hf.products. A product knows which phase it holds
 (x.geo.unw.tif is unwrapped, x.geo.diff_pha.tif wrapped; a folder or .par holding both gives
-wrapped); --kind overrides it and is required for a plain single-band GeoTIFF. The model is a checkpoint folder or a Hub id
-(default: the INSAR_HF_MODEL environment variable).
+wrapped); --kind overrides it and is required for a plain single-band GeoTIFF.
+
+The model is a checkpoint folder or a Hub id; default: the INSAR_HF_MODEL environment variable,
+else the default model packaged with insar_hf (offline). The verdict is "earthquake" when the
+calibrated P(earthquake) reaches the checkpoint's threshold (calibration.json, written by
+`insar-hf calibrate` and by training); a checkpoint without one gives the argmax (threshold 0.5).
+The first line of the output names the model and the threshold used.
 
 examples:
-  insar-hf predict scene.png --model runs/vit-micro
+  insar-hf predict scene.png                                    (the default model)
   insar-hf predict a.png b.png --model runs/vit-micro --json
   insar-hf predict 20230120_20230213.geo.unw.tif --overlay overlay.png
   insar-hf predict phase.tif --kind wrapped        (a plain GeoTIFF does not say its kind)
@@ -27,7 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",
         default=os.environ.get("INSAR_HF_MODEL"),
-        help="checkpoint folder or Hub id (default: $INSAR_HF_MODEL)",
+        help="checkpoint folder or Hub id (default: $INSAR_HF_MODEL, else the packaged "
+        "default model)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON list of results")
     parser.add_argument(
@@ -106,16 +112,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {message}", file=sys.stderr)
         return 2
 
-    if not args.model:
-        return fail("no model: pass --model FOLDER_OR_HUB_ID or set INSAR_HF_MODEL")
     overlays = overlay_paths(args.overlay, args.files) if args.overlay else []
     for out in overlays:  # before the work: a bad output path must not cost the prediction
         if (problem := check_output_path(out)) is not None:
             return fail(problem)
     from insar_hf.inference.detector import Detector
+    from insar_hf.model.default import DEFAULT_MODEL_NAME
 
     try:
-        detector = Detector.from_pretrained(args.model, device=args.device)
+        detector = Detector.from_pretrained(args.model or None, device=args.device)
         results = detector.predict(
             list(args.files),
             kind=args.kind,
@@ -128,9 +133,19 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(err))
     for result, path in zip(results, args.files):
         result.source = str(path)
+    model = args.model or DEFAULT_MODEL_NAME
+    rule = (
+        f"P(earthquake) >= {detector.decision_threshold:.4f} (calibrated, T = "
+        f"{detector.temperature:.3f})"
+        if detector.calibration
+        else "argmax (uncalibrated, threshold 0.5)"
+    )
     if args.json:
-        print(json.dumps([r.to_dict() for r in results], indent=2))
+        extra = dict(model=model, decision_threshold=detector.decision_threshold)
+        extra.update(calibrated=detector.calibration is not None, temperature=detector.temperature)
+        print(json.dumps([{**r.to_dict(), **extra} for r in results], indent=2))
     else:
+        print(f"model: {model}; verdict: {rule}")
         for r in results:
             top = r.boxes[0].as_list() if r.boxes else "none"
             kind = f" [{r.kind} phase]" if r.kind else ""

@@ -2,7 +2,7 @@
 
 Modules, from the row up:
 
-* :mod:`~insar_hf.dataset.rows` -- features, scene -> row (PNG images), rows -> arrow table.
+* :mod:`~insar_hf.dataset.rows` -- features, scene -> row (WebP images, PNG masks), rows -> arrow table.
 * :mod:`~insar_hf.dataset.layout` -- file names of a dataset folder, the shard plan, the
   generation file.
 * :mod:`~insar_hf.dataset.shards` -- writing parquet shards and telling complete ones.
@@ -12,4 +12,7 @@ Modules, from the row up:
   :func:`~insar_hf.dataset.generate.merge` (``insar-hf generate``).
 * :mod:`~insar_hf.dataset.check` -- :func:`~insar_hf.dataset.check.check_dataset`
   (``insar-hf check-dataset``).
+* :mod:`~insar_hf.dataset.stream` -- the generator as a ``datasets.IterableDataset`` (row i of a
+  split = the row ``generate_dataset`` writes), for training with no image files
+  (``training/train.py --synthetic_seed N``).
 """

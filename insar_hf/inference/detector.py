@@ -1,7 +1,9 @@
 """One inference API: :class:`Detector` turns interferograms into verdicts, attention maps and boxes.
 
 ``Detector.from_pretrained(folder_or_repo_id)`` loads a ViT classifier on the eager attention
-path (attention weights exist only there) together with its image processor. ``predict`` accepts
+path (attention weights exist only there) together with its image processor and its
+calibration (:mod:`insar_hf.model.calibration`); with no argument it loads the packaged default
+model (:mod:`insar_hf.model.default`). ``predict`` accepts
 a PIL image, an image or product path, or a 2-D phase / displacement array with its ``kind``
 (:mod:`insar_hf.inference.inputs` says how each becomes the model input), or a list of these
 (batched), and returns a :class:`Prediction`. ``scan`` slides the window over a whole frame and
@@ -11,7 +13,7 @@ returns a :class:`ScanResult`. Pictures of the explanation are drawn by
 Example
 -------
 >>> from insar_hf import Detector
->>> det = Detector.from_pretrained("runs/vit-micro")            # doctest: +SKIP
+>>> det = Detector.from_pretrained()          # the default model  # doctest: +SKIP
 >>> result = det.predict("scene.png")                            # doctest: +SKIP
 >>> result.label, round(result.probability, 3), result.boxes[:1]  # doctest: +SKIP
 """
@@ -21,7 +23,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -42,103 +43,13 @@ from insar_hf.inference.inputs import (
     read_frame,
     render_phase,
 )
-from insar_hf.inference.overlay import draw_overlay
+from insar_hf.inference.prediction import Prediction, ScanResult
+from insar_hf.model.calibration import Calibration, load_calibration
+from insar_hf.model.default import default_model_path
 from insar_hf.model.presets import build_image_processor, load_model
 from insar_hf.schema import IMAGE_SIZE, POSITIVE_LABEL
 
 __all__ = ["Detector", "Prediction", "ScanResult"]
-
-
-@dataclass
-class Prediction:
-    """The verdict and its explanation for one input.
-
-    Attributes
-    ----------
-    label : str
-        Most probable class name (``"earthquake"`` or ``"no_earthquake"``).
-    probability : float
-        Probability of the positive class ``"earthquake"``.
-    probabilities : dict[str, float]
-        Every class name -> probability (softmax of the logits).
-    head_maps : np.ndarray
-        [CLS]-to-patch attention, shape ``(layers, heads, g, g)`` (``g = 14`` for 224 / 16).
-    combined_map : np.ndarray
-        Rollout (or single-layer) map upsampled to the model input, shape ``(size, size)``,
-        normalised to [0, 1].
-    boxes : list[Box]
-        Boxes from ``combined_map`` in pixels of ``image`` (half-open), best first.
-    image : PIL.Image.Image
-        The RGB model input at ``size x size`` that maps and boxes refer to.
-    map_boxes : list[list[float]] or None
-        ``boxes`` in map coordinates ``[x_min, y_min, x_max, y_max]`` for georeferenced input.
-    source : str or None
-        File name or a short description of the input.
-    kind : {"wrapped", "unwrapped"} or None
-        The phase the input was rendered from (a product's own unless ``kind`` was passed);
-        None for images.
-    """
-
-    label: str
-    probability: float
-    probabilities: dict[str, float]
-    head_maps: np.ndarray
-    combined_map: np.ndarray
-    boxes: list[Box]
-    image: Any
-    map_boxes: list[list[float]] | None = None
-    source: str | None = None
-    kind: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary (no arrays, no image)."""
-        return {
-            "source": self.source,
-            "kind": self.kind,
-            "label": self.label,
-            "probability": self.probability,
-            "probabilities": dict(self.probabilities),
-            "boxes": [{"box": b.as_list(), "score": b.score} for b in self.boxes],
-            "map_boxes": self.map_boxes,
-        }
-
-    def overlay(self, *, alpha: float = 0.45, scale: int = 1) -> Any:
-        """The input with the combined map as a colour overlay and the boxes drawn on it."""
-        return draw_overlay(self.image, self.combined_map, self.boxes, alpha=alpha, scale=scale)
-
-
-@dataclass
-class ScanResult:
-    """Output of :meth:`Detector.scan` over a frame of shape ``(rows, cols)``.
-
-    Attributes
-    ----------
-    probability : np.ndarray
-        Shape ``(rows, cols)`` float32: mean earthquake probability of the windows covering
-        each pixel.
-    window_origins : list[tuple[int, int]]
-        ``(row, col)`` of each window's top-left pixel.
-    window_probabilities : np.ndarray
-        Shape ``(n_windows,)``; NaN for a window with too little data to judge
-        (:func:`insar_hf.inference.inputs.is_judgeable`), which ``probability`` leaves out (NaN
-        where no judged window covers a pixel).
-    boxes : list[Box]
-        Merged boxes of the positive windows, in frame pixels (half-open), best first.
-    map_boxes : list[list[float]] or None
-        ``boxes`` in map coordinates when the frame has a geotransform.
-    window : int
-        Window side in frame pixels.
-    """
-
-    probability: np.ndarray
-    window_origins: list[tuple[int, int]]
-    window_probabilities: np.ndarray
-    boxes: list[Box]
-    map_boxes: list[list[float]] | None = None
-    window: int = IMAGE_SIZE
-    geotransform: Any = None
-    kind: str | None = None  # the phase scanned: a product's own unless ``kind`` was passed
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Detector:
@@ -153,9 +64,19 @@ class Detector:
         The matching image processor (resizing and normalisation).
     device
         ``"cpu"``, ``"cuda"``, ... (default: CUDA when available).
+    calibration
+        Temperature and decision threshold (:class:`~insar_hf.model.calibration.Calibration`);
+        None: ``T = 1`` and the argmax verdict.
     """
 
-    def __init__(self, model: Any, image_processor: Any, *, device: str | None = None):
+    def __init__(
+        self,
+        model: Any,
+        image_processor: Any,
+        *,
+        device: str | None = None,
+        calibration: Calibration | None = None,
+    ):
         if device is None:
             device = "cuda" if torch.cuda.is_available() else "cpu"
         if getattr(model.config, "_attn_implementation", "eager") != "eager":
@@ -176,28 +97,46 @@ class Detector:
             )
         image_size = getattr(model.config, "image_size", 224)
         self.image_size = int(image_size if isinstance(image_size, int) else image_size[0])
+        self.calibration = calibration
+        self.temperature = calibration.temperature if calibration else 1.0
+        self.decision_threshold = calibration.threshold if calibration else 0.5
 
     @classmethod
-    def from_pretrained(cls, path_or_repo_id: str | os.PathLike, device: str | None = None):
-        """Load model and image processor from a folder or Hub id, always on eager attention.
+    def from_pretrained(
+        cls, path_or_repo_id: str | os.PathLike | None = None, device: str | None = None
+    ):
+        """Load model, image processor and calibration from a folder or Hub id (eager attention).
 
+        ``None`` loads the packaged default model
+        (:func:`insar_hf.model.default.default_model_path`).
         A checkpoint without ``preprocessor_config.json`` gets
         :func:`insar_hf.model.presets.build_image_processor` (the processor every checkpoint is
-        trained with). A missing folder or unknown Hub id raises
+        trained with); one without ``calibration.json`` keeps ``T = 1`` and the argmax verdict.
+        A missing folder or unknown Hub id raises
         :class:`~insar_hf.model.checkpoint.ModelSourceError` before anything is downloaded.
         """
         from transformers import AutoImageProcessor
 
-        model = load_model(path_or_repo_id, attn_implementation="eager")
+        source = default_model_path() if path_or_repo_id is None else path_or_repo_id
+        model = load_model(source, attn_implementation="eager")
         try:
-            processor = AutoImageProcessor.from_pretrained(str(path_or_repo_id))
+            processor = AutoImageProcessor.from_pretrained(str(source))
         except OSError:
             processor = build_image_processor()
-        return cls(model, processor, device=device)
+        return cls(model, processor, device=device, calibration=load_calibration(source))
+
+    def verdict(self, probabilities: Sequence[float]) -> str:
+        """The class name for one row of probabilities: ``p >= threshold`` when calibrated."""
+        if self.calibration is None:
+            return self.labels[int(np.argmax(probabilities))]
+        if probabilities[self.positive_index] >= self.decision_threshold:
+            return self.labels[self.positive_index]
+        others = [i for i in range(len(self.labels)) if i != self.positive_index]
+        return self.labels[max(others, key=lambda i: probabilities[i])]
 
     # ---------------------------------------------------------------- model
     def forward(self, images: Sequence[Any]):
-        """Probabilities ``(B, C)`` and the attentions, ``L`` tensors ``(B, H, T, T)`` (CPU).
+        """``softmax(logits / T)`` ``(B, C)`` and the attentions, ``L`` x ``(B, H, T, T)`` (CPU).
 
         ``images`` are RGB PIL images (the model input); no validation is done here.
         """
@@ -207,7 +146,7 @@ class Detector:
             out = self.model(pixel_values=pixel_values, output_attentions=True)
         if not out.attentions:
             raise RuntimeError("the model returned no attentions; load it with eager attention")
-        probs = out.logits.float().softmax(dim=-1).cpu()  # (B, C)
+        probs = (out.logits.float() / self.temperature).softmax(dim=-1).cpu()  # (B, C)
         attentions = tuple(a.float().cpu() for a in out.attentions)  # L x (B, H, T, T)
         return probs, attentions
 
@@ -284,7 +223,7 @@ class Detector:
                 p = probs[i].tolist()
                 results.append(
                     Prediction(
-                        label=self.labels[int(np.argmax(p))],
+                        label=self.verdict(p),
                         probability=float(p[self.positive_index]),
                         probabilities={name: float(v) for name, v in zip(self.labels, p)},
                         head_maps=head_maps[i],
@@ -294,6 +233,8 @@ class Detector:
                         map_boxes=map_boxes,
                         source=item.source,
                         kind=item.kind,
+                        decision_threshold=self.decision_threshold,
+                        calibrated=self.calibration is not None,
                     )
                 )
         return results[0] if single else results
@@ -309,7 +250,7 @@ class Detector:
         window: int = IMAGE_SIZE,
         stride: int | None = None,
         batch_size: int = 16,
-        min_probability: float = 0.5,
+        min_probability: float | None = None,
         method: str = "rollout",
         head_fusion: str = "mean",
         threshold: float = 0.5,
@@ -320,9 +261,9 @@ class Detector:
         Each window of ``window x window`` frame pixels is rendered on its own (its own
         colour scaling for unwrapped phase) and classified; windows overlap by
         ``window - stride``. The last row / column of windows is aligned with the frame edge so
-        that every pixel is covered. Windows with probability ``>= min_probability``
-        contribute their attention boxes, which are shifted to frame pixels and merged where
-        they overlap.
+        that every pixel is covered. Windows with probability ``>= min_probability`` (default:
+        the decision threshold, :attr:`decision_threshold`) contribute their attention boxes,
+        which are shifted to frame pixels and merged where they overlap.
 
         Parameters
         ----------
@@ -349,6 +290,8 @@ class Detector:
         stride = window // 2 if stride is None else stride
         if not 0 < stride <= window:
             raise ValueError(f"stride must lie in (0, window={window}]; got {stride}")
+        if min_probability is None:
+            min_probability = self.decision_threshold
         rows, cols = phase.shape
         win_r, win_c = min(window, rows), min(window, cols)
 
@@ -411,4 +354,5 @@ class Detector:
             window=window,
             geotransform=geotransform,
             kind=kind,
+            min_probability=min_probability,
         )

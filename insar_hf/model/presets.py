@@ -9,8 +9,9 @@ preset                    hidden  layers  heads  MLP    use
 ========================  ======  ======  =====  =====  ===========================
 ``vit-base-patch16-224``  768     12      12     3072   the paper's ViT-B/16 (86 M)
 ``vit-small``             384     12      6      1536   ViT-S/16 (22 M)
-``vit-tiny``              192     12      3      768    ViT-Ti/16 (5.5 M), CPU runs
-``vit-micro``             32      2       4      64     tests and the CPU demo
+``vit-tiny``              192     12      3      768    ViT-Ti/16 (5.5 M)
+``vit-mini``              64      4       4      128    the packaged default model (0.2 M)
+``vit-micro``             32      2       4      64     tests and the 15-minute quickstart
 ========================  ======  ======  =====  =====  ===========================
 
 Input normalisation: the canonical rendering (:mod:`insar_hf.render`) already fills [0, 255] on
@@ -50,6 +51,9 @@ PRESETS: dict[str, dict[str, int]] = {
     ),
     "vit-tiny": dict(
         hidden_size=192, num_hidden_layers=12, num_attention_heads=3, intermediate_size=768
+    ),
+    "vit-mini": dict(
+        hidden_size=64, num_hidden_layers=4, num_attention_heads=4, intermediate_size=128
     ),
     "vit-micro": dict(
         hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64

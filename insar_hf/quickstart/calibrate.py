@@ -1,7 +1,8 @@
 """How fast this machine is: a few seconds of measurement that the quickstart's plan is fitted to.
 
 * :func:`calibrate_generation` -- scenes per second per process for the whole row path.
-* :func:`calibrate_input_pipeline` -- training images per second of decode, augment, collate.
+* :func:`calibrate_input_pipeline` -- training images per second of every epoch's input: the
+  batched augmentation and collation of images decoded once into memory.
 * :func:`calibrate_model` -- training and inference images per second of a preset on this CPU.
 """
 
@@ -17,7 +18,8 @@ from insar_hf.dataset.rows import scene_to_row
 from insar_hf.model.presets import build_model
 from insar_hf.schema import KIND_NAMES
 from insar_hf.simulate.scene import sample_scene
-from insar_hf.training.augment import Augmenter, collate
+from insar_hf.training.batch_augment import BatchAugmentation
+from insar_hf.training.memory import make_collator
 
 
 def calibrate_generation(seed: int = 0, n: int = 12) -> tuple[float, list[dict[str, Any]]]:
@@ -33,28 +35,32 @@ def calibrate_generation(seed: int = 0, n: int = 12) -> tuple[float, list[dict[s
 
 
 def calibrate_input_pipeline(rows: list[dict[str, Any]]) -> float:
-    """Training images per second of the input pipeline: image decode, augmentation, collation."""
+    """Training images per second of the input pipeline of every epoch: batched augmentation
+    and collation of images already in memory.
+
+    Training decodes each image once, before the first epoch (:mod:`insar_hf.training.memory`,
+    about 4 ms per image on one core, a few seconds per thousand images); that one-off cost is
+    left out here, as the plan's per-epoch rate should.
+    """
     from PIL import Image
 
-    augment = Augmenter()
-    rng = np.random.default_rng(0)
-
-    def run(batch: list[dict[str, Any]]) -> None:
-        examples = []
-        for row in batch:
-            image = np.asarray(Image.open(io.BytesIO(row["image"]["bytes"])).convert("RGB"))
-            examples.append(
-                {"image": augment(image, KIND_NAMES[row["kind"]], rng), "labels": row["label"]}
-            )
-        collate(examples)
-
-    # Warm-up: the first pass pays one-off costs (torch's import inside collate, the image
-    # decoder's set-up) that a training run pays once, not per image; timed cold, they made a
-    # 100 img/s pipeline measure 5 img/s and shrank the plan tenfold.
-    run(rows[:2])
+    collate = make_collator(BatchAugmentation())
+    examples = [
+        {
+            "image": np.asarray(Image.open(io.BytesIO(row["image"]["bytes"])).convert("RGB")),
+            "labels": row["label"],
+            "wrapped": KIND_NAMES[row["kind"]] == KIND_NAMES[0],
+            "augment": True,
+        }
+        for row in rows
+    ]
+    # Warm-up: the first batch pays one-off costs (torch's import inside collate, grid_sample's
+    # set-up) that a training run pays once, not per image; timed cold, they made a 100 img/s
+    # pipeline measure 5 img/s and shrank the plan tenfold.
+    collate(examples[:2])
     start = time.perf_counter()
-    run(rows)
-    return len(rows) / (time.perf_counter() - start)
+    collate(examples)
+    return len(examples) / (time.perf_counter() - start)
 
 
 def calibrate_model(preset: str, batch_size: int) -> tuple[float, float]:

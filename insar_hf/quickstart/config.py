@@ -56,8 +56,8 @@ class QuickstartConfig:
     epochs: int | None = None
     seed: int = 0
     workers: int | None = None
-    batch_size: int = 32
-    learning_rate: float = 1e-3
+    batch_size: int = 16
+    learning_rate: float = 3e-4
     push_to_hub: str | None = None
     overwrite: bool = False
     token: str | None = field(default=None, repr=False)

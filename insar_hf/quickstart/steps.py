@@ -105,6 +105,10 @@ def training_argv(
         "--output_dir", str(model_dir),
         "--num_train_epochs", str(plan.epochs),
         "--learning_rate", str(config.learning_rate),
+        # The recipe (docs/training.md, "Recipe"): warm-up, cosine decay, AdamW.
+        "--lr_scheduler_type", "cosine",
+        "--warmup_steps", "0.05",
+        "--weight_decay", "0.05",
         "--per_device_train_batch_size", str(config.batch_size),
         "--per_device_eval_batch_size", str(2 * config.batch_size),
         "--seed", str(config.seed),

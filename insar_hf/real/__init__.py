@@ -9,6 +9,8 @@ Products are read by :mod:`insar_hf.products`.
 * :mod:`~insar_hf.real.splits` -- event groups, split assignment, train balancing.
 * :mod:`~insar_hf.real.build` -- :func:`build_real_dataset` (``insar-hf build-real``).
 * :mod:`~insar_hf.real.evaluate` -- zero-shot vs fine-tuned scores (``insar-hf evaluate-real``).
+* :mod:`~insar_hf.real.dev_windows` -- a model's verdicts on the standard windows of the real dev
+  frames (``dev_windows.json``, the card's "Real development windows").
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from insar_hf.model.calibration import load_calibration
 from insar_hf.model.presets import load_model
 from insar_hf.training.card import dataset_id_of, write_model_card, write_real_events
 from insar_hf.training.evaluation import evaluate_model
@@ -41,6 +42,7 @@ def evaluate_on_real(model_dir, dataset, *, split: str = "test", batch_size: int
         split=split,
         dataset_name=str(dataset),
         batch_size=batch_size,
+        calibration=load_calibration(model_dir),
     )
 
 

@@ -69,6 +69,15 @@ class DataArguments:
         default=None,
         metadata={"help": "Dataset folder (insar-hf generate) or Hub id, read by load_dataset."},
     )
+    synthetic_seed: int | None = field(
+        default=None,
+        metadata={
+            "help": "Train on fresh generator scenes of this dataset seed, streamed with no image "
+            "files (insar_hf.dataset.stream; needs --max_steps). Validation and test are the "
+            "first --max_eval_samples (default 512) / --max_test_samples (default 1024) rows that "
+            "`insar-hf generate --seed N` writes. Replaces --dataset."
+        },
+    )
     dataset_id: str | None = field(
         default=None,
         metadata={
@@ -83,6 +92,13 @@ class DataArguments:
     streaming: bool = field(
         default=False,
         metadata={"help": "Stream the dataset (paper-scale sets); needs --max_steps > 0."},
+    )
+    in_memory: bool | None = field(
+        default=None,
+        metadata={
+            "help": "Decode the train and validation splits once into memory (fast; 150 KB per "
+            "image). Default: when they fit in half the free memory; false: decode lazily."
+        },
     )
     max_train_samples: int | None = field(
         default=None, metadata={"help": "Use only the first N training samples."}
@@ -112,9 +128,15 @@ class DataArguments:
     )
 
     def __post_init__(self):
+        if self.synthetic_seed is not None:
+            if self.dataset:
+                raise ValueError("give --dataset or --synthetic_seed, not both")
+            self.dataset = f"synthetic stream (seed {self.synthetic_seed})"
+            self.dataset_id = self.dataset_id or self.dataset
         if not self.dataset:
             raise ValueError(
-                "--dataset is required: a folder written by `insar-hf generate` or a Hub id"
+                "--dataset is required: a folder written by `insar-hf generate` or a Hub id "
+                "(or --synthetic_seed N to train on streamed generator scenes)"
             )
         if self.dataset_id is None:  # resolved now, while a relative --dataset still resolves
             self.dataset_id = dataset_id_of(self.dataset)
@@ -294,6 +316,11 @@ def check_arguments(data_args: DataArguments, training_args: InsarTrainingArgume
     An ``output_dir`` that already holds checkpoints is refused unless the run resumes one, so
     that a new run never mixes its checkpoints with an older run's.
     """
+    if data_args.synthetic_seed is not None and training_args.max_steps <= 0:
+        raise ValueError(
+            "--synthetic_seed streams endless scenes, so the number of steps is unknown: give "
+            "--max_steps N (and --eval_strategy steps --save_strategy steps --eval_steps M)"
+        )
     if data_args.streaming and training_args.max_steps <= 0:
         raise ValueError(
             "--streaming has no dataset length, so the number of steps is unknown: give "

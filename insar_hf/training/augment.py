@@ -110,7 +110,7 @@ class Augmenter:
         return out
 
 
-def _as_uint8(image) -> np.ndarray:
+def as_uint8(image) -> np.ndarray:
     """A decoded dataset image (PIL or array) as uint8 (224, 224, 3); other sizes are refused."""
     array = np.asarray(image.convert("RGB") if hasattr(image, "convert") else image)
     if array.shape[:2] != (IMAGE_SIZE, IMAGE_SIZE):
@@ -129,7 +129,7 @@ def make_transform(augmenter: Augmenter | None, kind_names: Sequence[str] | None
     """
 
     def transform(batch: dict[str, list]) -> dict[str, list]:
-        images = [_as_uint8(im) for im in batch["image"]]
+        images = [as_uint8(im) for im in batch["image"]]
         if augmenter is not None:
             kinds = [kind_names[int(k)] if kind_names else k for k in batch["kind"]]
             images = [augmenter(im, k) for im, k in zip(images, kinds)]

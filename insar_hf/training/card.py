@@ -1,18 +1,19 @@
 """The model card (``README.md``) of a trained detector, with huggingface_hub's card API.
 
-:func:`build_model_card` turns ``metrics.json`` (see :mod:`insar_hf.training.evaluation`), the
-training configuration and, where present, ``real_events.json`` (:data:`REAL_EVENTS_FILE`, the
-scores on real events written by ``insar-hf evaluate-real``) into a ``ModelCard`` whose
-``model-index`` holds the test metrics as ``EvalResult`` entries, and whose text states the data,
-the hyperparameters, the intended use and the limitations. :func:`write_model_card` writes it
-into a checkpoint folder from the files in that folder: the card is always rendered from them,
-never read back. :func:`push_model` uploads a model folder to the Hub.
-"""
+:func:`build_model_card` turns ``metrics.json`` (:mod:`insar_hf.training.evaluation`), the
+training configuration and, where present, ``calibration.json`` (temperature and threshold),
+``real_events.json`` (:data:`REAL_EVENTS_FILE`, scores on real events from ``insar-hf
+evaluate-real``) and ``dev_windows.json`` (:data:`DEV_WINDOWS_FILE`, verdicts on the real
+development windows) into a ``ModelCard`` whose ``model-index`` holds the test metrics as
+``EvalResult`` entries, and whose text states the data, the hyperparameters, the intended use,
+the limitations and the calibration; :mod:`insar_hf.training.card_sections` renders the parts
+that come from outside training. :func:`write_model_card` writes it into a checkpoint folder
+from the files in that folder (never read back). :func:`push_model` uploads a model folder to
+the Hub."""
 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -21,6 +22,23 @@ from typing import Any
 
 from insar_hf.hub import push_folder
 from insar_hf.inference.localisation import markdown_table
+from insar_hf.model.calibration import CALIBRATION_FILE, Calibration, load_calibration
+from insar_hf.training.calibrate import RELIABILITY_FIGURE, calibration_card_section
+from insar_hf.training.card_sections import (
+    CARD_METRIC_NAMES,
+    DEV_WINDOWS_FILE,
+    REAL_EVENTS_FILE,
+    dataset_id_of,
+    dev_windows_section,
+    eval_results_for,
+    is_hub_id,
+    own_real_events,
+    read_dev_windows,
+    read_real_events,
+    real_events_section,
+    with_real_events,
+    write_real_events,
+)
 from insar_hf.training.evaluation import (
     CONFUSION_FIGURE,
     CURVES_FIGURE,
@@ -29,37 +47,30 @@ from insar_hf.training.evaluation import (
     SCALAR_KEYS,
 )
 
+__all__ = [
+    "CARD_FIGURES",
+    "CARD_METRIC_NAMES",
+    "DEV_WINDOWS_FILE",
+    "PUSHED_FILES",
+    "REAL_EVENTS_FILE",
+    "REQUIRED_FILES",
+    "RESULT_FILES",
+    "TRAINING_CONFIG_FILE",
+    "build_model_card",
+    "dataset_id_of",
+    "eval_results_for",
+    "is_hub_id",
+    "push_model",
+    "read_real_events",
+    "write_model_card",
+    "write_real_events",
+]
+
 TRAINING_CONFIG_FILE = "training_config.json"
 """Hyperparameters and data of a run, written by training and read back for the card."""
 
-REAL_EVENTS_FILE = "real_events.json"
-"""Scores on real events beside a model, written by :mod:`insar_hf.real.evaluate`.
-
-Layout (the same in every folder)::
-
-    {"dataset": DS, "dataset_id": ID, "split": SPLIT,
-     "zero_shot": {"model": DIR, <metrics.json of the synthetic checkpoint on SPLIT>},
-     "fine_tuned": {"model": DIR, <metrics.json of the fine-tuned checkpoint on SPLIT>}}
-
-The synthetic checkpoint's folder holds ``zero_shot`` only; the fine-tuned one's holds both (the
-comparison). A card shows the score of its own model: ``fine_tuned`` where present (the
-``zero_shot`` beside it belongs to the synthetic checkpoint), else ``zero_shot``.
-``dataset_id`` names the dataset in the ``model-index``.
-"""
-
-REAL_EVENTS_NAME = "real events"
-"""Prefix of the ``model-index`` dataset name of real-event scores: ``real events (zero-shot)``."""
-
-REAL_EVENTS_SETTINGS = {"zero_shot": "zero-shot", "fine_tuned": "fine-tuned"}
-"""Keys of :data:`REAL_EVENTS_FILE` -> the setting's name in the card."""
-
-CARD_METRIC_NAMES = {
-    "accuracy": "Accuracy",
-    "precision": "Precision (earthquake)",
-    "recall": "Recall (earthquake)",
-    "f1": "F1 (earthquake)",
-    "roc_auc": "ROC-AUC",
-}
+CARD_FIGURES = (CONFUSION_FIGURE, CURVES_FIGURE, MAGNITUDE_FIGURE, RELIABILITY_FIGURE)
+"""Figures a card shows where its folder holds them."""
 
 _INTENDED_USE = """\
 Screening of SAR interferograms (wrapped or unwrapped phase, rendered with
@@ -115,59 +126,15 @@ def _magnitude_table(rows_in) -> str:
     return "\n".join(rows)
 
 
-def dataset_id_of(dataset: str | Path, given: str | None = None) -> str:
-    """The name of a dataset in the card: ``given``, a Hub id as it is, or a folder's card name.
-
-    A local path means nothing on the Hub, so a folder is named by the ``pretty_name`` of its
-    dataset card (``README.md``, written by ``insar-hf generate`` and ``build-real``), and only
-    without one by its last part.
-    """
-    if given:
-        return given
-    path = Path(str(dataset))
-    if not path.exists():
-        return str(dataset)
-    from huggingface_hub import DatasetCard
-
-    card = path / "README.md"
-    name = DatasetCard.load(card).data.to_dict().get("pretty_name") if card.is_file() else None
-    return str(name) if name else path.resolve().name
-
-
-def is_hub_id(name: str) -> bool:
-    """True for a name that can be a Hub repository id (``name`` or ``owner/name``)."""
-    return re.fullmatch(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?", name) is not None
-
-
-def eval_results_for(
-    overall: Mapping[str, Any], *, dataset_id: str, dataset_name: str, split: str
-) -> list:
-    """``model-index`` entries (one ``EvalResult`` per scalar metric) for one dataset split."""
-    from huggingface_hub import EvalResult
-
-    return [
-        EvalResult(
-            task_type="image-classification",
-            task_name="Earthquake deformation detection",
-            dataset_type=dataset_id,
-            dataset_name=dataset_name,
-            dataset_split=split,
-            metric_type=key,
-            metric_name=CARD_METRIC_NAMES[key],
-            metric_value=overall[key],
-        )
-        for key in SCALAR_KEYS
-        if overall.get(key) is not None
-    ]
-
-
 def build_model_card(
     metrics: Mapping[str, Any],
     *,
     config: Mapping[str, Any] | None = None,
     model_name: str = "insar-hf-vit",
-    figures: tuple[str, ...] = (CONFUSION_FIGURE, CURVES_FIGURE, MAGNITUDE_FIGURE),
+    figures: tuple[str, ...] = CARD_FIGURES[:3],
     real_events: Mapping[str, Any] | None = None,
+    calibration: Calibration | None = None,
+    dev_windows: Mapping[str, Any] | None = None,
 ):
     """A ``huggingface_hub.ModelCard`` from ``metrics.json`` content and the run configuration.
 
@@ -186,6 +153,12 @@ def build_model_card(
     real_events
         ``real_events.json`` content (:data:`REAL_EVENTS_FILE`): the model's score on real
         events gets its own ``model-index`` entry and a "Real events" section.
+    calibration
+        ``calibration.json`` content: a "Calibration" section (with the reliability diagram
+        where ``figures`` holds it).
+    dev_windows
+        ``dev_windows.json`` content (:data:`DEV_WINDOWS_FILE`): a "Real development windows"
+        section with the verdict on each window.
     """
     from huggingface_hub import ModelCard, ModelCardData
 
@@ -200,7 +173,7 @@ def build_model_card(
     )
     real = own_real_events(real_events) if real_events else None
     if real is not None:
-        eval_results = _with_real_events(eval_results, real_events, *real)
+        eval_results = with_real_events(eval_results, real_events, *real)
     init_from = config.get("init_from")
     data = ModelCardData(
         model_name=model_name,
@@ -227,7 +200,9 @@ def build_model_card(
         + ".",
         "## Use\n\n```python\nfrom transformers import pipeline\n\n"
         'clf = pipeline("image-classification", model="PATH_OR_REPO_ID")\n'
-        'clf("interferogram.png")  # rendered with insar_hf.render.render_interferogram\n```',
+        'clf("interferogram.png")  # rendered with insar_hf.render.render_interferogram\n\n'
+        "from insar_hf import Detector  # calibrated verdicts, attention maps and boxes\n\n"
+        'Detector.from_pretrained("PATH_OR_REPO_ID").predict("interferogram.png").label\n```',
         f"## Intended use\n\n{_INTENDED_USE}",
         f"## Limitations\n\n{_LIMITATIONS}",
         f"## Evaluation ({split} split)\n\n{_metrics_table(metrics)}",
@@ -245,19 +220,28 @@ def build_model_card(
         table = markdown_table(metrics["attention"])
         if table:
             sections.append("### Attention localisation\n\n" + table)
-    if figures:
-        sections.append("### Figures\n\n" + "\n".join(f"![{f}]({f})" for f in figures))
+    shown = [f for f in figures if f != RELIABILITY_FIGURE]
+    if shown:
+        sections.append("### Figures\n\n" + "\n".join(f"![{f}]({f})" for f in shown))
+    if calibration is not None:
+        figure = RELIABILITY_FIGURE in figures
+        sections.append(calibration_card_section(calibration, metrics, figure=figure))
     if hp:
         sections.append(f"## Training hyperparameters\n\n{hp_table}")
     sections.append(
-        "## Training procedure\n\nCross-entropy, Adam (the paper's recipe: learning rate 1e-5, "
-        "20 epochs, batch of 224 x 224 images), evaluation each epoch, best checkpoint by "
-        "validation F1. Physics-respecting augmentations for training only: flips, a constant "
-        "phase offset on wrapped images (applied to the phase, not the colours), random crops "
-        "resampled like the renderer. `metrics.json` holds every number above."
+        "## Training procedure\n\nCross-entropy with the optimiser, learning rate, schedule and "
+        "epochs of the hyperparameter table above (the paper's GPU recipe is Adam at 1e-5 for 20 "
+        "epochs; docs/training.md gives the CPU recipes and why), evaluation each epoch, best "
+        f"checkpoint by validation {config.get('best_metric') or 'ROC-AUC'}. Physics-respecting "
+        "augmentations "
+        "for training only: flips, a constant phase offset on wrapped images (applied to the "
+        "phase, not the colours), random crops resampled like the renderer. `metrics.json` "
+        "holds every number above."
     )
     if real is not None:
-        sections.append(_real_events_section(real_events, *real))
+        sections.append(real_events_section(real_events, *real))
+    if dev_windows:
+        sections.append(dev_windows_section(dev_windows))
     content = f"---\n{data.to_yaml()}\n---\n\n" + "\n\n".join(sections) + "\n"
     return ModelCard(content)
 
@@ -267,8 +251,8 @@ def write_model_card(
 ) -> Path:
     """Render ``folder``'s card from its ``metrics.json`` and write it as ``README.md``.
 
-    ``training_config.json`` and ``real_events.json`` are used where present, and only figures
-    present in ``folder`` are referenced. An older card is replaced, never read. ``dataset_id``
+    ``training_config.json``, ``calibration.json``, ``real_events.json`` and ``dev_windows.json``
+    are used where present, and only figures present in ``folder`` are referenced. An older card is replaced, never read. ``dataset_id``
     (e.g. the Hub id the dataset was pushed to) names the dataset from now on: it is recorded in
     ``training_config.json``. Returns the card's path.
     """
@@ -284,105 +268,36 @@ def write_model_card(
     if dataset_id:
         config["dataset_id"] = dataset_id
         config_path.write_text(json.dumps(config, indent=2, default=str) + "\n")
-    figures = tuple(
-        f for f in (CONFUSION_FIGURE, CURVES_FIGURE, MAGNITUDE_FIGURE) if (folder / f).is_file()
-    )
+    figures = tuple(f for f in CARD_FIGURES if (folder / f).is_file())
     card = build_model_card(
         metrics,
         config=config,
         model_name=model_name or config.get("model_name") or folder.resolve().name,
         figures=figures,
         real_events=read_real_events(folder),
+        calibration=load_calibration(folder),
+        dev_windows=read_dev_windows(folder),
     )
     path = folder / "README.md"
     card.save(path)
     return path
 
 
-# --- real events (insar-hf evaluate-real) -----------------------------------------------------
-
-
-def read_real_events(folder: str | Path) -> dict[str, Any] | None:
-    """``folder``'s :data:`REAL_EVENTS_FILE` content, or ``None`` where there is none."""
-    path = Path(folder) / REAL_EVENTS_FILE
-    return json.loads(path.read_text()) if path.is_file() else None
-
-
-def write_real_events(folder: str | Path, real_events: Mapping[str, Any]) -> Path:
-    """Write ``real_events`` as ``folder``'s :data:`REAL_EVENTS_FILE`; returns its path."""
-    path = Path(folder) / REAL_EVENTS_FILE
-    path.write_text(json.dumps(real_events, indent=2) + "\n")
-    return path
-
-
-def own_real_events(real_events: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
-    """``(setting, metrics)`` of the model whose folder holds ``real_events``, or ``None``.
-
-    ``fine_tuned`` where present, else ``zero_shot`` (see :data:`REAL_EVENTS_FILE`); the setting
-    is named as in the card (``"fine-tuned"``, ``"zero-shot"``).
-    """
-    for key in ("fine_tuned", "zero_shot"):
-        if real_events.get(key):
-            return REAL_EVENTS_SETTINGS[key], real_events[key]
-    return None
-
-
-def _with_real_events(
-    eval_results: list, real_events: Mapping[str, Any], setting: str, metrics: Mapping[str, Any]
-) -> list:
-    """``eval_results`` plus the ``real events (<setting>)`` entries of ``metrics``."""
-    name = f"{REAL_EVENTS_NAME} ({setting})"
-    dataset_id = _real_dataset_id(real_events)
-    split = metrics.get("split") or "test"
-    # The Hub groups model-index results by dataset type and split, not by name: an entry of the
-    # same dataset and split (training's own test score of a fine-tuned model) is replaced.
-    kept = [
-        r
-        for r in eval_results
-        if r.dataset_name != name and (r.dataset_type, r.dataset_split) != (dataset_id, split)
-    ]
-    added = eval_results_for(
-        metrics["overall"], dataset_id=dataset_id, dataset_name=name, split=split
-    )
-    return kept + added
-
-
-def _real_dataset_id(real_events: Mapping[str, Any]) -> str:
-    return real_events.get("dataset_id") or dataset_id_of(real_events["dataset"])
-
-
-def _real_events_section(
-    real_events: Mapping[str, Any], setting: str, metrics: Mapping[str, Any]
-) -> str:
-    overall = metrics["overall"]
-    rows = "\n".join(
-        f"| {CARD_METRIC_NAMES[k]} | {overall[k]:.4f} |"
-        for k in SCALAR_KEYS
-        if overall.get(k) is not None
-    )
-    return (
-        f"## Real events ({setting})\n\nScored {setting} on the "
-        f"`{metrics.get('split') or 'test'}` split of the real-event dataset "
-        f"`{_real_dataset_id(real_events)}` (built with `insar-hf build-real`, splits grouped by "
-        f"event; {overall.get('n', '?')} tiles).\n\n| metric | value |\n|---|---|\n{rows}"
-    )
-
-
-PUSHED_FILES = (
-    "config.json",
-    "model.safetensors",
-    "preprocessor_config.json",
-    "README.md",
+REQUIRED_FILES = ("config.json", "model.safetensors", "preprocessor_config.json", "README.md")
+"""What a pushed model folder must hold."""
+RESULT_FILES = (
     METRICS_FILE,
     TRAINING_CONFIG_FILE,
     REAL_EVENTS_FILE,
-    CONFUSION_FIGURE,
-    CURVES_FIGURE,
-    MAGNITUDE_FIGURE,
+    CALIBRATION_FILE,
+    DEV_WINDOWS_FILE,
 )
+PUSHED_FILES = REQUIRED_FILES + RESULT_FILES + CARD_FIGURES
 """What a model repository gets: weights, configs, processor, card, metrics and figures.
 
-``real_events.json`` goes too where there is one: the card is rendered from it.
+``real_events.json``, ``calibration.json`` and ``dev_windows.json`` go too where present: the
+card is rendered from them, and ``Detector`` reads the temperature and threshold from
+``calibration.json``.
 """
 
 
@@ -400,8 +315,7 @@ def push_model(
     ``preprocessor_config.json`` and ``README.md`` must exist. Returns the repository URL.
     """
     folder = Path(folder)
-    required = ("config.json", "model.safetensors", "preprocessor_config.json", "README.md")
-    missing = [name for name in required if not (folder / name).is_file()]
+    missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
     if missing:
         raise FileNotFoundError(
             f"{folder} lacks {missing}: train a model there (training/train.py) or run "

@@ -1,25 +1,48 @@
 """The data of a training run: the three splits, read with ``load_dataset`` and decoded lazily.
 
 Data are read with ``load_dataset`` (a folder written by ``insar_hf.dataset.generate`` or a Hub
-id) and decoded lazily: ``set_transform`` for map-style splits, ``IterableDataset.map`` when
-streaming. Training images are augmented (:class:`insar_hf.training.augment.Augmenter`);
-evaluation images never are.
+id). :func:`training_datasets` serves them to ``Trainer`` in one of two ways:
+
+* **in memory** (map-style splits that fit, the default): decoded once by
+  :func:`insar_hf.training.memory.decode_split`;
+* **lazily** (streaming, or splits too large for memory): decoded batch by batch while training
+  (:func:`lazy_split`: ``set_transform`` for map-style splits, ``IterableDataset.map`` when
+  streaming).
+
+Either way the collator (:func:`insar_hf.training.memory.make_collator`) augments training
+batches as one tensor operation (:mod:`insar_hf.training.batch_augment`); evaluation images never
+are augmented.
 """
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
-from insar_hf.training.augment import Augmenter, make_transform
+from insar_hf.dataset.stream import stream_splits
+from insar_hf.schema import KIND_NAMES
+from insar_hf.training.augment import as_uint8
+from insar_hf.training.memory import decode_split, fits_in_memory
 
 if TYPE_CHECKING:
     from insar_hf.training.arguments import DataArguments
 
 
 def load_splits(data_args: DataArguments):
-    """``{train, eval, test}`` raw splits (``Dataset`` or ``IterableDataset``), truncated."""
+    """``{train, eval, test}`` raw splits (``Dataset`` or ``IterableDataset``), truncated.
+
+    With ``--synthetic_seed`` the train split is the endless generator stream and validation /
+    test are materialised from the same seed (:func:`insar_hf.dataset.stream.stream_splits`).
+    """
     from datasets import load_dataset
 
+    if data_args.synthetic_seed is not None:
+        return stream_splits(
+            data_args.synthetic_seed,
+            num_eval=data_args.max_eval_samples or 512,
+            num_test=data_args.max_test_samples or 1024,
+            workers=max(1, len(os.sched_getaffinity(0))),
+        )
     ds = load_dataset(data_args.dataset, streaming=data_args.streaming)
     out = {}
     for role, name, limit in (
@@ -45,14 +68,33 @@ def load_splits(data_args: DataArguments):
     return out
 
 
-def lazy_split(split, augmenter: Augmenter | None):
+def decode_transform(kind_names, augment: bool):
+    """Batch transform of the lazy path: decoded PIL images -> checked uint8 examples.
+
+    Output columns ``image`` (uint8 (224, 224, 3)), ``labels``, ``wrapped`` and ``augment`` (the
+    collator augments the batches marked ``augment``).
+    """
+
+    def transform(batch: dict[str, list]) -> dict[str, list]:
+        n = len(batch["image"])
+        kinds = batch.get("kind", [KIND_NAMES[0]] * n)
+        names = [kind_names[int(k)] if kind_names else k for k in kinds]
+        return {
+            "image": [as_uint8(im) for im in batch["image"]],
+            "labels": [int(x) for x in batch["label"]],
+            "wrapped": [k == KIND_NAMES[0] for k in names],
+            "augment": [augment] * n,
+        }
+
+    return transform
+
+
+def lazy_split(split, augment: bool):
     """The split with the lazy transform attached (map-style: ``set_transform``)."""
     features = split.features
     kind_names = getattr(features.get("kind"), "names", None)
-    if augmenter is not None and "kind" not in features:
-        raise ValueError("augmentation needs the 'kind' column; pass --augment false")
     columns = [c for c in ("image", "label", "kind") if c in features]
-    transform = make_transform(augmenter, kind_names)
+    transform = decode_transform(kind_names, augment)
     if hasattr(split, "set_transform"):
         split = split.select_columns(columns)
         split.set_transform(transform)
@@ -61,3 +103,25 @@ def lazy_split(split, augmenter: Augmenter | None):
     return split.select_columns(columns).map(
         transform, batched=True, batch_size=64, remove_columns=columns
     )
+
+
+def training_datasets(splits, *, in_memory: bool | None) -> tuple[object, object, str]:
+    """``(train, eval, how)``: the datasets ``Trainer`` reads, and ``"in memory"`` or ``"lazy"``.
+
+    ``in_memory`` None decodes into memory when both splits are map-style and fit
+    (:func:`insar_hf.training.memory.fits_in_memory`); True insists (a clear error when a split
+    is streamed); False keeps the lazy path.
+    """
+    train, evaluation = splits["train"], splits["eval"]
+    map_style = hasattr(train, "__len__") and hasattr(evaluation, "__len__")
+    if in_memory and not map_style:
+        raise ValueError("--in_memory needs map-style splits; drop --streaming or --in_memory")
+    if in_memory is None:
+        in_memory = map_style and fits_in_memory(len(train) + len(evaluation))
+    if in_memory:
+        return (
+            decode_split(train, augment=True, desc="decoding train"),
+            decode_split(evaluation, augment=False, desc="decoding validation"),
+            "in memory",
+        )
+    return lazy_split(train, True), lazy_split(evaluation, False), "lazy"

@@ -14,7 +14,14 @@ inside), loaded offline by path. ``metrics.json`` layout::
      "by_sensor": {"sentinel1": {...}, ...},
      "detection_vs_magnitude": [{"mw_min", "mw_max", "n", "detected", "detection_rate"}, ...],
      "false_positive_rate": FP / (FP + TN),
+     "calibration": {...},      # with calibration.json: its content (T, threshold, validation)
+     "calibrated": {"threshold", "false_positive_rate", "detection_rate",
+                    "detection_rate_mw6", "precision", "f1", "ece_before", "ece_after", ...},
      <name>: {...}}                                         # one entry per extra-metrics hook
+
+The scalar metrics above are those of the argmax (the ``pipeline``'s verdict); ``calibrated``
+holds the same split at the shipped threshold on ``softmax(logits / T)``, the verdict of
+``Detector``, the CLI and the Space (:mod:`insar_hf.model.calibration`).
 
 Undefined values (ROC-AUC with one class, a rate over zero samples) are ``null``.
 
@@ -39,7 +46,15 @@ from typing import Any
 import numpy as np
 
 from insar_hf.inference.localisation import localisation_metrics
+from insar_hf.model.calibration import (
+    Calibration,
+    expected_calibration_error,
+    load_calibration,
+    metrics_at_threshold,
+    softmax_with_temperature,
+)
 from insar_hf.model.presets import pixel_values_from_images
+from insar_hf.schema import LABEL_NAMES, POSITIVE_LABEL
 from insar_hf.training.figures import (
     plot_confusion_matrix,
     plot_detection_vs_magnitude,
@@ -178,6 +193,38 @@ def summarise(
     return out
 
 
+def positive_index(model) -> int:
+    """Index of the ``earthquake`` class in the model's outputs (1 by the dataset's ClassLabel)."""
+    label2id = {str(k): int(v) for k, v in (model.config.label2id or {}).items()}
+    return label2id.get(POSITIVE_LABEL, LABEL_NAMES.index(POSITIVE_LABEL))
+
+
+def calibrated_metrics(
+    labels: Sequence[int],
+    logits: np.ndarray,
+    calibration: Calibration,
+    *,
+    positive: int = 1,
+    mw: Sequence[float] | None = None,
+) -> dict[str, Any]:
+    """The split at the shipped threshold on ``softmax(logits / T)``, and its ECE before / after.
+
+    False-positive rate, detection rate (all, and Mw >= 6 given ``mw``), precision and F1 of
+    the verdict ``P(earthquake) >= calibration.threshold``.
+    """
+    is_positive = (np.asarray(labels) == positive).astype(np.int64)  # (N,)
+    p_before = softmax_with_temperature(logits)[:, positive]  # (N,)
+    p_after = softmax_with_temperature(logits, calibration.temperature)[:, positive]  # (N,)
+    out = metrics_at_threshold(p_after, is_positive, calibration.threshold, mw)
+    out.update(
+        temperature=calibration.temperature,
+        target_false_positive_rate=calibration.target_false_positive_rate,
+        ece_before=expected_calibration_error(p_before, is_positive),
+        ece_after=expected_calibration_error(p_after, is_positive),
+    )
+    return out
+
+
 # --- extra metrics hook (attention localisation, issue 6) -------------------------------------
 
 
@@ -202,8 +249,8 @@ EXTRA_METRICS: dict[str, ExtraMetricsFn] = {}
 
 def register_extra_metrics(name: str, fn: ExtraMetricsFn) -> None:
     """Add ``fn`` to :func:`extra_metrics`; its result lands in ``metrics.json[name]``."""
-    reserved = {"split", "dataset", "num_samples", "overall", "by_kind", "by_sensor"}
-    if name in reserved or name in {"detection_vs_magnitude", "false_positive_rate"}:
+    reserved = {"split", "dataset", "num_samples", "overall", "by_kind", "by_sensor", "calibrated"}
+    if name in reserved or name in {"detection_vs_magnitude", "false_positive_rate", "calibration"}:
         raise ValueError(f"extra-metrics name {name!r} is reserved; choose another one")
     EXTRA_METRICS[name] = fn
 
@@ -285,6 +332,7 @@ def evaluate_model(
     batch_size: int = 32,
     log_history: Sequence[Mapping[str, Any]] | None = None,
     extra: Callable[[ExtraMetricsContext], Mapping[str, Any]] | None = extra_metrics,
+    calibration: Calibration | None | str = "auto",
 ) -> dict[str, Any]:
     """Evaluate ``model`` on ``dataset`` and write ``metrics.json`` and the figures.
 
@@ -303,6 +351,10 @@ def evaluate_model(
         ``trainer.state.log_history`` for the training curves.
     extra
         Extra-metrics hook (default :func:`extra_metrics`); ``None`` to skip.
+    calibration
+        ``"auto"``: ``output_dir/calibration.json`` where present; a
+        :class:`~insar_hf.model.calibration.Calibration`; or ``None`` for none. Given one,
+        ``metrics.json`` gains ``calibration`` and ``calibrated`` (:func:`calibrated_metrics`).
 
     Returns
     -------
@@ -323,6 +375,13 @@ def evaluate_model(
             labels, logits, kinds=cols.get("kind"), sensors=cols.get("sensor"), mw=cols.get("mw")
         )
     )
+    if isinstance(calibration, str):
+        calibration = load_calibration(output_dir)
+    if calibration is not None:
+        metrics["calibration"] = calibration.to_dict()
+        metrics["calibrated"] = calibrated_metrics(
+            labels, logits, calibration, positive=positive_index(model), mw=cols.get("mw")
+        )
     if extra is not None:
         context = ExtraMetricsContext(model, dataset, logits, labels, batch_size)
         metrics.update(extra(context))

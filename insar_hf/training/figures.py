@@ -86,3 +86,36 @@ def plot_training_curves(log_history: Sequence[Mapping[str, Any]], path: Path) -
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def plot_reliability_diagram(
+    curves: Mapping[str, tuple[Any, float]], path: Path, *, split: str = "validation"
+) -> None:
+    """Observed fraction of earthquakes against mean P(earthquake) per bin, one curve each.
+
+    ``curves``: label (``"before (T = 1)"``, ``"after (T = 1.7)"``) -> ``(bins, ece)``, ``bins``
+    a :class:`insar_hf.model.calibration.ReliabilityBins`; the ECE goes into the legend and the
+    bin counts into a histogram below.
+    """
+    plt = _figure()
+    fig, (ax, hist) = plt.subplots(
+        2, 1, figsize=(4.8, 5.2), dpi=120, sharex=True, gridspec_kw={"height_ratios": [3, 1]}
+    )
+    ax.plot([0, 1], [0, 1], ":", color="grey", label="perfect calibration")
+    for (label, (bins, ece)), colour in zip(curves.items(), ("tab:grey", "tab:blue", "tab:red")):
+        full = np.asarray(bins.count) > 0
+        conf, freq = np.asarray(bins.confidence)[full], np.asarray(bins.frequency)[full]
+        ax.plot(conf, freq, "o-", color=colour, label=f"{label}: ECE {ece:.3f}")
+        centres = (np.asarray(bins.lower) + np.asarray(bins.upper)) / 2
+        width = float(np.asarray(bins.upper)[0] - np.asarray(bins.lower)[0])
+        hist.bar(centres, bins.count, width=width * 0.9, color=colour, alpha=0.45, label=label)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("observed fraction of earthquakes")
+    ax.set_title(f"Reliability of P(earthquake) ({split})")
+    ax.legend(fontsize=7, loc="upper left")
+    hist.set_xlabel("predicted P(earthquake)")
+    hist.set_ylabel("samples")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

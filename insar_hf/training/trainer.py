@@ -29,10 +29,12 @@ from insar_hf.training.arguments import (
     check_arguments,
     parse_args,
 )
-from insar_hf.training.augment import Augmenter, collate
+from insar_hf.training.batch_augment import BatchAugmentation
+from insar_hf.training.calibrate import calibrate_after_training
 from insar_hf.training.card import TRAINING_CONFIG_FILE, push_model, write_model_card
-from insar_hf.training.data import lazy_split, load_splits
+from insar_hf.training.data import load_splits, training_datasets
 from insar_hf.training.evaluation import compute_metrics, evaluate_model
+from insar_hf.training.memory import make_collator
 
 
 def _time_budget_callback(minutes: float):
@@ -100,6 +102,7 @@ def _hyperparameters(
         learning_rate=args.learning_rate,
         optimizer=f"{args.optim} (weight_decay={args.weight_decay})",
         lr_scheduler=str(getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type)),
+        warmup_steps=args.warmup_steps or None,  # a float under 1 is a fraction of all steps
         num_train_epochs=args.num_train_epochs if args.max_steps <= 0 else None,
         max_steps=args.max_steps if args.max_steps > 0 else None,
         per_device_train_batch_size=args.per_device_train_batch_size,
@@ -142,27 +145,30 @@ def make_trainer(
         init_from=model_args.init_from,
         keep_classifier=model_args.keep_classifier,
     )
-    augmenter = None
+    augmentation = None
     if data_args.augment:
-        augmenter = Augmenter(
+        augmentation = BatchAugmentation(
             flip_prob=data_args.flip_prob,
             phase_offset=data_args.phase_offset,
             crop_prob=data_args.crop_prob,
             crop_min_scale=data_args.crop_min_scale,
         )
-    if data_args.streaming:  # map-style splits are shuffled by Trainer's sampler
+    if data_args.streaming and data_args.synthetic_seed is None:
+        # Map-style splits are shuffled by Trainer's sampler; generator scenes are independent
+        # already (a buffer would make every worker generate 1,000 scenes before its first batch).
         splits["train"] = splits["train"].shuffle(seed=training_args.seed, buffer_size=1000)
     callbacks = []
     if training_args.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(training_args.early_stopping_patience))
     if training_args.time_budget_minutes:
         callbacks.append(_time_budget_callback(training_args.time_budget_minutes))
+    train_dataset, eval_dataset, _ = training_datasets(splits, in_memory=data_args.in_memory)
     trainer = _trainer_class()(
         model=model,
         args=training_args,
-        data_collator=collate,
-        train_dataset=lazy_split(splits["train"], augmenter),
-        eval_dataset=lazy_split(splits["eval"], None),
+        data_collator=make_collator(augmentation),
+        train_dataset=train_dataset,
+        eval_dataset=eval_dataset,
         processing_class=build_image_processor(),
         compute_metrics=compute_metrics,
         callbacks=callbacks,
@@ -200,6 +206,13 @@ def train(
         best_validation_metric=trainer.state.best_metric,
     )
     (out / TRAINING_CONFIG_FILE).write_text(json.dumps(config, indent=2, default=str) + "\n")
+    calibrate_after_training(
+        trainer.model,
+        splits["eval"],
+        out,
+        batch_size=training_args.per_device_eval_batch_size,
+        split=data_args.eval_split,
+    )
     metrics = evaluate_model(
         trainer.model,
         splits["test"],
