@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -16,9 +14,10 @@ from insar_hf.inference.inputs import (
     InputError,
     prepare_input,
 )
+from insar_hf.model.default import DEFAULT_MODEL_DIR
 from insar_hf.render import render_interferogram
 
-BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "space" / "model"
+BUNDLED_MODEL = DEFAULT_MODEL_DIR  # the packaged default model
 
 
 def prepare(x, kind=None):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,9 +20,10 @@ from insar_hf.model.checkpoint import (
     looks_like_local_path,
     resolve_model_source,
 )
+from insar_hf.model.default import DEFAULT_MODEL_DIR
 from insar_hf.render import render_interferogram
 
-BUNDLED_MODEL = Path(__file__).resolve().parents[1] / "space" / "model"
+BUNDLED_MODEL = DEFAULT_MODEL_DIR  # the packaged default model
 
 
 @pytest.fixture

@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 from real_fixtures import okada_los_m, quiet_los_m, write_binary, write_hyp3, write_licsar
 
+from insar_hf.model.default import DEFAULT_MODEL_DIR
 from insar_hf.products import ProductError, find_products, read_product
 from insar_hf.products.interferogram import DEFAULT_KIND
 
 SHAPE = (120, 140)
 REPO = Path(__file__).resolve().parents[1]
-BUNDLED_MODEL = REPO / "space" / "model"
+BUNDLED_MODEL = DEFAULT_MODEL_DIR  # the packaged default model
 DEV = REPO.parent / "shared" / "real-dev"
 GALAPAGOS = DEV / "galapagos_2017" / "sierra_negra_20170320_20170413.geo.diff_pha.tif"
 THESSALY = DEV / "thessaly_2021"
