@@ -38,7 +38,7 @@ from insar_hf.dataset.rows import scene_to_row
 from insar_hf.model.flops import peak_bf16_flops, vit_flops_per_image
 from insar_hf.model.presets import DEFAULT_ID2LABEL, build_config, pixel_values_from_images
 from insar_hf.simulate.scene import sample_scene
-from insar_hf.training.augment import Augmenter, collate, make_transform
+from insar_hf.training.augment import Augmenter, make_transform
 from insar_hf.training.batch_augment import BatchAugmentation, augment_pixel_values
 
 
@@ -208,7 +208,7 @@ def loaders(split, batch_size: int, workers: int) -> dict:
     workers) and now (decoded once in memory, batched torch augmentation in the collator)."""
     from insar_hf.training.memory import decode_split, make_collator
 
-    before = _loader(lazy_split_numpy(split), batch_size, workers, collate)
+    before = _loader(lazy_split_numpy(split), batch_size, workers, make_collator(None))
     now = _loader(
         decode_split(split, augment=True), batch_size, 0, make_collator(BatchAugmentation())
     )

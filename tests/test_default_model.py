@@ -90,7 +90,8 @@ def test_space_without_even_the_default_has_no_model(monkeypatch, tmp_path):
 
 
 def test_export_replaces_the_default_with_the_final_files_only(tmp_path):
-    from insar_hf.model.default import EXPORTED_FILES, export_default_model
+    from insar_hf.training.card import PUSHED_FILES
+    from insar_hf.training.export import export_default_model
 
     trained = tmp_path / "run"
     trained.mkdir()
@@ -102,14 +103,14 @@ def test_export_replaces_the_default_with_the_final_files_only(tmp_path):
     dest.mkdir()
     (dest / "stale.json").write_text("old")
     copied = export_default_model(trained, dest)
-    assert copied == [n for n in EXPORTED_FILES if (trained / n).is_file()]
+    assert copied == [n for n in PUSHED_FILES if (trained / n).is_file()]
     assert sorted(p.name for p in dest.iterdir()) == sorted(copied)
     assert (dest / "calibration.json").read_text() == "calibration.json"
     assert not list(tmp_path.glob("default.*"))  # no staging or old folder left behind
 
 
 def test_export_refuses_an_uncalibrated_model_and_keeps_the_old_default(tmp_path):
-    from insar_hf.model.default import export_default_model
+    from insar_hf.training.export import export_default_model
 
     trained = tmp_path / "run"
     trained.mkdir()

@@ -6,7 +6,7 @@
 #    cosine, weight decay 0.05, 12 epochs, best epoch by validation ROC-AUC), calibrated on the
 #    validation split (temperature, threshold for a 5 % false-positive rate) by training/train.py;
 # 3. its verdicts on the twelve real development windows, when ../shared/real-dev exists;
-# 4. the final files copied into insar_hf/model/default/ (python -m insar_hf.model.default).
+# 4. the final files copied into insar_hf/model/default/ (python -m insar_hf.training.export).
 # Every step resumes or refuses rather than overwrite: delete outputs/default_model to start over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +19,4 @@ fi
 if [ -f ../shared/real-dev/windows.json ]; then
   python benchmarks/dev_windows.py --model "$OUT/model" --write
 fi
-python -m insar_hf.model.default "$OUT/model"
+python -m insar_hf.training.export "$OUT/model"

@@ -14,6 +14,7 @@
 * :mod:`~insar_hf.training.calibrate` -- temperature and threshold fitted on the validation split.
 * :mod:`~insar_hf.training.card` -- the model card, rendered from ``metrics.json``,
   ``calibration.json``, ``real_events.json`` and ``dev_windows.json``, and the Hub push.
+* :mod:`~insar_hf.training.export` -- a trained folder becomes the packaged default model.
 * :mod:`~insar_hf.training.card_sections` -- the card's model-index entries and its real-events
   and dev-windows sections.
 """

@@ -3,21 +3,22 @@
 * :class:`Augmenter`: label-preserving augmentations that respect the physics (flips, a constant
   phase offset applied to the phase, random crops resampled like the renderer), for training
   images only;
-* :func:`make_transform`: the lazy batch transform (decoded images -> checked uint8 arrays,
-  augmented for training) that :func:`insar_hf.training.data.lazy_split` attaches to a split;
-* :func:`collate`: a batch of those arrays -> ``pixel_values`` and ``labels`` tensors.
+* :func:`make_transform`: a batch transform that applies :class:`Augmenter` image by image
+  (decoded images -> checked uint8 arrays), the input path before the batched augmentation of
+  :mod:`insar_hf.training.batch_augment`, kept as its reference (benchmarks/bench_train.py's
+  "before" loop);
+* the collator of those arrays is :func:`insar_hf.training.memory.make_collator` (``None``: no
+  batched augmentation), shared with the training path.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from insar_hf import render
-from insar_hf.model.presets import pixel_values_from_images
 from insar_hf.schema import IMAGE_SIZE, KIND_NAMES
 
 
@@ -125,7 +126,7 @@ def make_transform(augmenter: Augmenter | None, kind_names: Sequence[str] | None
     """Batch transform: decoded PIL images -> uint8 arrays (augmented when ``augmenter``).
 
     Output columns ``image`` (list of uint8 (224, 224, 3)) and ``labels``; the collator
-    (:func:`collate`) normalises them into ``pixel_values``.
+    (:func:`insar_hf.training.memory.make_collator`) normalises them into ``pixel_values``.
     """
 
     def transform(batch: dict[str, list]) -> dict[str, list]:
@@ -136,13 +137,3 @@ def make_transform(augmenter: Augmenter | None, kind_names: Sequence[str] | None
         return {"image": images, "labels": [int(x) for x in batch["label"]]}
 
     return transform
-
-
-def collate(examples: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Stack transformed examples into ``pixel_values`` (B, 3, 224, 224) and ``labels`` (B,)."""
-    import torch
-
-    return {
-        "pixel_values": pixel_values_from_images(np.stack([e["image"] for e in examples])),
-        "labels": torch.tensor([int(e["labels"]) for e in examples], dtype=torch.long),
-    }

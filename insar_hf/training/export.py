@@ -1,0 +1,68 @@
+"""A trained model folder becomes the packaged default model (``insar_hf/model/default/``).
+
+``python -m insar_hf.training.export MODEL_DIR`` (the last step of ``training/default_model.sh``)
+copies the files a model repository gets (:data:`insar_hf.training.card.PUSHED_FILES`: weights,
+configs, processor, card, metrics, calibration, dev-window verdicts and the card's figures; no
+checkpoints, logs or optimiser state) into :data:`insar_hf.model.default.DEFAULT_MODEL_DIR`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from insar_hf.model.calibration import CALIBRATION_FILE
+from insar_hf.model.checkpoint import CONFIG_FILE, ModelSourceError
+from insar_hf.model.default import DEFAULT_MODEL_DIR
+from insar_hf.training.card import PUSHED_FILES
+
+
+def export_default_model(model_dir: str | Path, dest: str | Path = DEFAULT_MODEL_DIR) -> list[str]:
+    """Replace the packaged default model with the final files of a trained ``model_dir``.
+
+    The folder is written beside ``dest`` first and swapped in at the end, so a failure leaves the
+    old default untouched. Returns the names copied (the :data:`PUSHED_FILES` present). Raises
+    :class:`ModelSourceError` when ``model_dir`` lacks the config, the safetensors weights or
+    ``calibration.json`` (the default model's verdicts use its threshold).
+    """
+    source, dest = Path(model_dir), Path(dest)
+    required = (CONFIG_FILE, "model.safetensors", CALIBRATION_FILE)
+    missing = [name for name in required if not (source / name).is_file()]
+    if missing:
+        raise ModelSourceError(
+            f"{source} lacks {', '.join(missing)}: train it with training/train.py (which "
+            f"calibrates it) or run `insar-hf calibrate --model {source} --dataset DATA`"
+        )
+    staging = dest.with_name(dest.name + ".new")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    copied = [name for name in PUSHED_FILES if (source / name).is_file()]
+    for name in copied:
+        shutil.copy2(source / name, staging / name)
+    old = dest.with_name(dest.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if dest.exists():
+        dest.rename(old)
+    staging.rename(dest)
+    shutil.rmtree(old, ignore_errors=True)
+    return copied
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m insar_hf.training.export MODEL_DIR``: make MODEL_DIR the packaged default."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m insar_hf.training.export MODEL_DIR", file=sys.stderr)
+        return 2
+    try:
+        copied = export_default_model(args[0])
+    except ModelSourceError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"{DEFAULT_MODEL_DIR}: {', '.join(copied)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
