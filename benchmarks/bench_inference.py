@@ -7,7 +7,9 @@ For each preset (random weights: speed does not depend on them) this prints
   boxes (target for ViT-B/16 on 2 cores: <= 0.5 s);
 * ``forward``: the bare eager forward pass with attentions, for comparison;
 * ``scan``: wall time of ``Detector.scan`` over a ``--frame`` x ``--frame`` unwrapped frame with
-  224-pixel windows at ``--stride``, batched (only for the presets in ``--scan-presets``).
+  224-pixel windows at ``--stride``, batched (only for the presets in ``--scan-presets``), with
+  the detector's default map (``default``: the packaged model and the map chosen on validation,
+  ``localisation.json``; the others: random weights and the default method).
 
 examples:
   python benchmarks/bench_inference.py                       # all presets, 2 threads
@@ -40,9 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--presets",
         nargs="+",
-        default=["vit-micro", "vit-tiny", "vit-small", "vit-base-patch16-224"],
+        default=["default", "vit-micro", "vit-tiny", "vit-small", "vit-base-patch16-224"],
+        help="presets with random weights, or 'default': the packaged model with its chosen map",
     )
-    parser.add_argument("--scan-presets", nargs="*", default=["vit-micro", "vit-tiny"])
+    parser.add_argument("--scan-presets", nargs="*", default=["default", "vit-micro", "vit-tiny"])
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--frame", type=int, default=4000, help="scan frame side (pixels)")
@@ -74,8 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'preset':<22} {'params':>8} {'predict s':>10} {'forward s':>10} {'scan s':>9}")
     figures = []
     for preset in args.presets:
-        model = build_model(preset, id2label=DEFAULT_ID2LABEL, label2id=label2id)
-        detector = Detector(model, build_image_processor(), device="cpu")
+        if preset == "default":
+            detector = Detector.from_pretrained(device="cpu")
+            model = detector.model
+        else:
+            model = build_model(preset, id2label=DEFAULT_ID2LABEL, label2id=label2id)
+            detector = Detector(model, build_image_processor(), device="cpu")
         params = sum(p.numel() for p in model.parameters())
         predict_s = _median_time(lambda d=detector: d.predict(phase, kind="wrapped"), args.repeats)
         pixels = detector.image_processor(
@@ -98,7 +105,10 @@ def main(argv: list[str] | None = None) -> int:
             scan_s = time.perf_counter() - start
             windows = len(result.window_origins)
         scan_text = f"{scan_s:9.1f}" if scan_s is not None else f"{'-':>9}"
-        print(f"{preset:<22} {params / 1e6:7.2f}M {predict_s:10.3f} {forward_s:10.3f} {scan_text}")
+        print(
+            f"{preset:<22} {params / 1e6:7.2f}M {predict_s:10.3f} {forward_s:10.3f} {scan_text}"
+            f"  ({detector.map_choice.method})"
+        )
         figures.append(
             {
                 "preset": preset,

@@ -235,6 +235,7 @@ def build_demo(
     """
     from insar_hf.inference.attention import HEAD_FUSIONS
     from insar_hf.inference.detector import Detector
+    from insar_hf.inference.explain import MAP_METHODS
     from insar_hf.inference.overlay import head_map_gallery
 
     model_path = model_path or resolve_model()
@@ -339,8 +340,8 @@ def build_demo(
         gr.Markdown(
             "# Earthquake deformation in InSAR interferograms\n"
             "A Vision Transformer classifies a wrapped or unwrapped interferogram and shows where "
-            "it looks: attention rollout (Abnar & Zuidema 2020) with boxes, beside the "
-            "interferogram, and the [CLS] attention of every head. "
+            "it looks: the explanation map that localised best on validation, with boxes, beside "
+            "the interferogram, and the [CLS] attention of every head. "
             f"{WHAT_TO_UPLOAD} Or pick an example.\n\nModel: `{label}`"
         )
         with gr.Row():
@@ -359,7 +360,9 @@ def build_demo(
                     visible=False,
                 )
                 method = gr.Radio(
-                    ["rollout", "layer"], value="rollout", label="Map: rollout or one layer"
+                    list(MAP_METHODS),
+                    value=detector.map_choice.method if detector else MAP_METHODS[0],
+                    label="Map (default: the best on validation; docs/space.md compares them)",
                 )
                 fusion = gr.Radio(list(HEAD_FUSIONS), value="mean", label="Head fusion")
                 layer = gr.Slider(

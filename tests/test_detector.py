@@ -160,7 +160,8 @@ def test_combined_map_is_the_rollout_of_the_models_own_attentions(detector, phas
     _, att = _model_outputs(detector, image)
     cls_row = attention_rollout(att)[0, 0, 1:].reshape(14, 14)  # [CLS] row, patches only
     expected = normalise_map(upsample_map(cls_row, 224))
-    np.testing.assert_allclose(detector.predict(image).combined_map, expected, atol=1e-5)
+    got = detector.predict(image, method="rollout").combined_map
+    np.testing.assert_allclose(got, expected, atol=1e-5)
 
 
 def test_layer_map_is_the_head_mean_cls_attention_of_that_layer(detector, phase):

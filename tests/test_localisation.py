@@ -5,7 +5,13 @@ import pytest
 from PIL import Image
 from test_detector import _save_tiny_vit
 
-from insar_hf.inference.localisation import _random_maps, localisation_metrics, score_maps
+from insar_hf.inference.explain import MAP_METHODS
+from insar_hf.inference.localisation import (
+    choose_box_threshold,
+    localisation_metrics,
+    random_maps,
+    score_maps,
+)
 
 
 def _square_masks(n, size=224, box=(40, 60, 120, 140)):
@@ -23,7 +29,35 @@ def test_map_equal_to_the_mask_scores_perfectly():
         "iou_top_box": 1.0,
         "iou_at_0_5": 1.0,
         "mass_in_mask": 1.0,
+        "recall_at_0_3": 1.0,
+        "recall_at_0_5": 1.0,
     }
+
+
+def _two_blobs(n=2):
+    """Maps with a strong blob away from the mask and a weaker one exactly on it."""
+    masks, boxes = _square_masks(n)
+    maps = np.zeros_like(masks, dtype=np.float32)
+    maps[:, 180:200, 180:200] = 1.0  # the top box: wrong place
+    maps[:, 60:140, 40:120] = 0.6  # the second box: exactly the true one
+    return maps, masks, boxes
+
+
+def test_recall_counts_a_lower_ranked_box_that_finds_the_deformation():
+    maps, masks, boxes = _two_blobs()
+    scores = score_maps(maps, masks, boxes, threshold=0.5)
+    assert scores["iou_top_box"] == 0.0 and scores["pointing_game"] == 0.0
+    assert scores["recall_at_0_3"] == 1.0 and scores["recall_at_0_5"] == 1.0
+
+
+def test_box_level_chosen_is_the_one_whose_top_box_fits_best():
+    masks, boxes = _square_masks(2)
+    maps = np.zeros_like(masks, dtype=np.float32)
+    maps[:, 60:140, 40:120] = 0.5  # the true box at half height ...
+    maps[:, 90:110, 70:90] = 1.0  # ... around a small peak
+    level, iou = choose_box_threshold(maps, boxes, candidates=(0.3, 0.5, 0.8))
+    assert (level, iou) == (0.3, 1.0)  # 0.8 boxes the peak alone (IoU 400 / 6400)
+    assert choose_box_threshold(maps, boxes, candidates=(0.8,))[1] == pytest.approx(400 / 6400)
 
 
 def test_map_peaked_away_from_the_mask_scores_zero():
@@ -38,7 +72,7 @@ def test_map_peaked_away_from_the_mask_scores_zero():
 def test_random_map_points_into_the_mask_as_often_as_its_area_fraction():
     masks = np.zeros((200, 64, 64), dtype=bool)
     masks[:, :, :32] = True  # half the image: 7 of the 14 patch centres per row
-    maps = _random_maps(200, 14, 64, np.random.default_rng(0))
+    maps = random_maps(200, 14, 64, np.random.default_rng(0))
     scores = score_maps(maps, masks, np.tile([0, 0, 32, 64], (200, 1)))
     assert scores["pointing_game"] == pytest.approx(0.5, abs=0.11)  # 3 binomial sigma
 
@@ -89,16 +123,18 @@ def tiny_model(tmp_path_factory):
     return load_model(str(_save_tiny_vit(tmp_path_factory.mktemp("tiny"))))
 
 
-def test_hook_scores_only_the_earthquake_scenes_with_all_three_maps(tiny_model):
+def test_hook_scores_only_the_earthquake_scenes_with_every_map(tiny_model):
     from insar_hf.training.evaluation import ExtraMetricsContext
 
     ds = _dataset(n_pos=3, n_neg=2)
     context = ExtraMetricsContext(tiny_model, ds, np.zeros((5, 2)), np.array(ds["label"]), 2)
     result = localisation_metrics(context)
     assert result["n"] == 3
-    for name in ("rollout", "last_layer", "random"):
-        assert set(result[name]) == {"pointing_game", "iou_top_box", "iou_at_0_5", "mass_in_mask"}
-        assert all(0.0 <= v <= 1.0 for v in result[name].values())
+    scores = {"pointing_game", "iou_top_box", "iou_at_0_5", "mass_in_mask", "recall_at_0_3"}
+    for name in (*MAP_METHODS, "random"):
+        assert set(result[name]) == scores | {"recall_at_0_5", "box_threshold", "seconds_per_image"}
+        assert all(0.0 <= result[name][k] <= 1.0 for k in scores)
+        assert result[name]["recall_at_0_5"] <= result[name]["recall_at_0_3"]
     assert result["mask_area_fraction"] == pytest.approx(40 * 40 / 224**2)
 
 
@@ -117,7 +153,7 @@ def test_evaluate_model_writes_localisation_to_metrics_and_model_card(tiny_model
     evaluate_model(tiny_model, _dataset(), tmp_path, batch_size=4)
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["attention"]["n"] == 3
-    assert set(metrics["attention"]) >= {"rollout", "last_layer", "random"}
+    assert set(metrics["attention"]) >= {*MAP_METHODS, "random"}
     card = str(build_model_card(metrics, figures=()))
     assert "Localisation on 3 earthquake scenes" in card and "| random map |" in card
 
@@ -128,8 +164,26 @@ def test_markdown_table_has_one_row_per_map_and_is_empty_when_skipped():
     masks, boxes = _square_masks(2)
     scores = score_maps(masks.astype(np.float32), masks, boxes)
     result = {"n": 2, "mask_area_fraction": 0.1, "rollout": scores}
-    result |= {"last_layer": scores, "random": scores}
+    result |= {"layer": scores, "random": scores, "settings": {"default": "rollout"}}
     table = markdown_table(result)
-    assert "| attention rollout | 1.000 | 1.000 | 1.000 | 1.000 |" in table
+    assert "| attention rollout (default) | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 |" in table
     assert len([line for line in table.splitlines() if line.startswith("| ")]) == 4
     assert markdown_table({"skipped": "no masks"}) == ""
+
+
+def test_after_training_the_map_is_chosen_on_validation_and_saved(tiny_model, tmp_path, caplog):
+    from insar_hf.inference.localisation import FAST_METHODS
+    from insar_hf.inference.map_choice import load_map_choice
+    from insar_hf.training.calibrate import choose_map_after_training
+
+    choice = choose_map_after_training(tiny_model, _dataset(n_pos=4, n_neg=2), tmp_path)
+    assert load_map_choice(tmp_path) == choice
+    assert set(choice.box_thresholds) == set(FAST_METHODS)
+    scores = choice.scores
+    best = max(FAST_METHODS, key=lambda m: scores[m]["pointing_game"] + scores[m]["iou_top_box"])
+    assert choice.method == best and choice.box_threshold == choice.box_thresholds[best]
+    # a split without masks keeps no stale choice
+    no_masks = _dataset().remove_columns(["deformation_mask"])
+    assert choose_map_after_training(tiny_model, no_masks, tmp_path) is None
+    assert not (tmp_path / "localisation.json").exists()
+    assert "not chosen on validation" in caplog.text

@@ -255,6 +255,23 @@ def test_app_without_model_explains_how_to_configure_one(monkeypatch, tmp_path):
         demo.close()
 
 
+def test_the_map_control_offers_every_method_and_starts_on_the_models_choice(tmp_path):
+    from insar_hf.inference.explain import MAP_METHODS
+    from insar_hf.inference.map_choice import MapChoice, save_map_choice
+
+    model_dir = _save_tiny_vit(tmp_path / "model")
+    save_map_choice(MapChoice(method="relevance", box_threshold=0.3), model_dir)
+    demo = _load_app().build_demo(str(model_dir), examples_dir=SPACE_DIR / "examples")
+    radios = [
+        c
+        for c in demo.config["components"]
+        if c.get("props", {}).get("label", "").startswith("Map")
+    ]
+    assert len(radios) == 1
+    props = radios[0]["props"]
+    assert [c[0] for c in props["choices"]] == list(MAP_METHODS) and props["value"] == "relevance"
+
+
 def test_the_packaged_default_model_is_what_the_app_serves_offline(monkeypatch):
     from insar_hf.model.default import DEFAULT_MODEL_DIR
 

@@ -49,9 +49,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="phase to classify: required for a plain GeoTIFF; overrides a product's own kind; "
         "ignored for images",
     )
-    parser.add_argument("--method", choices=("rollout", "layer"), default="rollout")
+    parser.add_argument(
+        "--method",
+        choices=("rollout_discard", "rollout", "layer", "relevance", "occlusion"),
+        default=None,
+        help="explanation map (default: the model's choice on validation, localisation.json; "
+        "occlusion is the slow model-agnostic reference)",
+    )
     parser.add_argument("--head-fusion", choices=("mean", "max", "min"), default="mean")
-    parser.add_argument("--threshold", type=float, default=0.5, help="relative box level")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="relative box level in (0, 1] (default: the model's choice on validation)",
+    )
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: auto)")
 

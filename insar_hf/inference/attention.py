@@ -9,7 +9,11 @@ row-major order (row 0 = the top, i.e. north, edge of the image).
 Attention rollout follows Abnar & Zuidema (2020), "Quantifying Attention Flow in Transformers",
 ACL, eq. in Sec. 3: the residual connection is modelled by ``A' = 0.5 * A + 0.5 * I``, each
 ``A'`` is re-normalised so that its rows sum to 1, and the layers are chained by matrix product
-``R = A'_L @ ... @ A'_1``. Heads are fused before the product by their mean, max or min.
+``R = A'_L @ ... @ A'_1``. Heads are fused before the product by their mean, max or min. With a
+``discard_ratio`` (Gildenblat's variant of rollout, used in the comparison of
+:mod:`insar_hf.inference.localisation`), the lowest fraction of each fused layer's weights is
+set to zero before the residual is added, so that the many small weights of a diffuse head do
+not wash out the few strong ones; the [CLS] column is never discarded.
 
 Boxes around the high parts of these maps are in :mod:`insar_hf.inference.boxes`.
 """
@@ -112,6 +116,7 @@ def attention_rollout(
     *,
     head_fusion: str = "mean",
     up_to_layer: int | None = None,
+    discard_ratio: float = 0.0,
 ) -> torch.Tensor:
     """Attention rollout (Abnar & Zuidema 2020) through the first ``up_to_layer + 1`` layers.
 
@@ -124,6 +129,9 @@ def attention_rollout(
     up_to_layer
         Index of the last layer included (default: all layers). Negative indices count from
         the end.
+    discard_ratio
+        Fraction in [0, 1) of each fused layer's smallest weights (per image, [CLS] column
+        excluded) set to zero before the residual is added.
 
     Returns
     -------
@@ -131,6 +139,8 @@ def attention_rollout(
         Shape ``(B, T, T)``; row ``i`` is how much each input token flows into token ``i`` at the
         output of the chosen layer. Every row sums to 1.
     """
+    if not 0.0 <= discard_ratio < 1.0:
+        raise ValueError(f"discard_ratio must lie in [0, 1); got {discard_ratio}")
     layers = _layers(attentions)
     num_layers = len(layers)
     last = num_layers - 1 if up_to_layer is None else up_to_layer
@@ -142,11 +152,27 @@ def attention_rollout(
     eye = torch.eye(tokens, dtype=layers[0].dtype, device=layers[0].device)
     rollout = None
     for att in layers[: last + 1]:
-        residual = 0.5 * fuse_heads(att, head_fusion) + 0.5 * eye  # (B, T, T)
+        fused = fuse_heads(att, head_fusion)  # (B, T, T)
+        if discard_ratio > 0.0:
+            fused = _discard_lowest(fused, discard_ratio)
+        residual = 0.5 * fused + 0.5 * eye  # (B, T, T)
         # keepdim: divide each row by its own sum (without it, broadcasting divides columns)
         residual = residual / residual.sum(dim=-1, keepdim=True)
         rollout = residual if rollout is None else residual @ rollout  # (B, T, T)
     return rollout
+
+
+def _discard_lowest(fused: torch.Tensor, ratio: float) -> torch.Tensor:
+    """``fused`` ``(B, T, T)`` with its lowest ``ratio`` of non-[CLS]-column weights zeroed."""
+    batch, tokens, _ = fused.shape
+    keep_cls = torch.zeros(tokens, tokens, dtype=torch.bool, device=fused.device)
+    keep_cls[:, 0] = True
+    candidates = fused.masked_fill(keep_cls, float("inf")).reshape(batch, -1)  # (B, T*T)
+    count = int(ratio * tokens * (tokens - 1))
+    if count == 0:
+        return fused
+    lowest = candidates.topk(count, dim=-1, largest=False).indices  # (B, count)
+    return fused.reshape(batch, -1).scatter(1, lowest, 0.0).reshape(batch, tokens, tokens)
 
 
 def combined_map(
@@ -155,6 +181,7 @@ def combined_map(
     method: str = "rollout",
     head_fusion: str = "mean",
     layer: int | None = None,
+    discard_ratio: float = 0.0,
 ) -> torch.Tensor:
     """The [CLS]-to-patch map that summarises where the model looks.
 
@@ -168,6 +195,8 @@ def combined_map(
         ``"mean"``, ``"max"`` or ``"min"``.
     layer
         Layer index (negative counts from the end).
+    discard_ratio
+        Rollout only: see :func:`attention_rollout`.
 
     Returns
     -------
@@ -177,7 +206,9 @@ def combined_map(
     layers = _layers(attentions)
     side = _grid_side(layers[0].shape[-1] - 1)
     if method == "rollout":
-        cls_row = attention_rollout(layers, head_fusion=head_fusion, up_to_layer=layer)[:, 0, 1:]
+        cls_row = attention_rollout(
+            layers, head_fusion=head_fusion, up_to_layer=layer, discard_ratio=discard_ratio
+        )[:, 0, 1:]
     elif method == "layer":
         num_layers = len(layers)
         index = num_layers - 1 if layer is None else layer

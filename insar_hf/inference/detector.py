@@ -29,13 +29,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from insar_hf.inference.attention import (
-    cls_attention_maps,
-    combined_map,
-    normalise_map,
-    upsample_map,
-)
+from insar_hf.inference.attention import cls_attention_maps, normalise_map, upsample_map
 from insar_hf.inference.boxes import Box, boxes_from_map, boxes_to_map_coordinates, merge_boxes
+from insar_hf.inference.explain import MapSettings, explain
 from insar_hf.inference.inputs import (
     check_field,
     is_judgeable,
@@ -43,6 +39,7 @@ from insar_hf.inference.inputs import (
     read_frame,
     render_phase,
 )
+from insar_hf.inference.map_choice import MapChoice, load_map_choice
 from insar_hf.inference.prediction import Prediction, ScanResult
 from insar_hf.model.calibration import Calibration, load_calibration
 from insar_hf.model.default import default_model_path
@@ -67,6 +64,9 @@ class Detector:
     calibration
         Temperature and decision threshold (:class:`~insar_hf.model.calibration.Calibration`);
         None: ``T = 1`` and the argmax verdict.
+    map_choice
+        Default explanation map and box threshold
+        (:class:`~insar_hf.inference.map_choice.MapChoice`, chosen on validation).
     """
 
     def __init__(
@@ -76,6 +76,7 @@ class Detector:
         *,
         device: str | None = None,
         calibration: Calibration | None = None,
+        map_choice: MapChoice | None = None,
     ):
         if device is None:
             device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -100,6 +101,7 @@ class Detector:
         self.calibration = calibration
         self.temperature = calibration.temperature if calibration else 1.0
         self.decision_threshold = calibration.threshold if calibration else 0.5
+        self.map_choice = MapChoice() if map_choice is None else map_choice
 
     @classmethod
     def from_pretrained(
@@ -111,7 +113,8 @@ class Detector:
         (:func:`insar_hf.model.default.default_model_path`).
         A checkpoint without ``preprocessor_config.json`` gets
         :func:`insar_hf.model.presets.build_image_processor` (the processor every checkpoint is
-        trained with); one without ``calibration.json`` keeps ``T = 1`` and the argmax verdict.
+        trained with); one without ``calibration.json`` keeps ``T = 1`` and the argmax verdict;
+        ``localisation.json`` (:mod:`insar_hf.inference.map_choice`) sets the default map.
         A missing folder or unknown Hub id raises
         :class:`~insar_hf.model.checkpoint.ModelSourceError` before anything is downloaded.
         """
@@ -123,7 +126,13 @@ class Detector:
             processor = AutoImageProcessor.from_pretrained(str(source))
         except OSError:
             processor = build_image_processor()
-        return cls(model, processor, device=device, calibration=load_calibration(source))
+        return cls(
+            model,
+            processor,
+            device=device,
+            calibration=load_calibration(source),
+            map_choice=load_map_choice(source),
+        )
 
     def verdict(self, probabilities: Sequence[float]) -> str:
         """The class name for one row of probabilities: ``p >= threshold`` when calibrated."""
@@ -135,25 +144,34 @@ class Detector:
         return self.labels[max(others, key=lambda i: probabilities[i])]
 
     # ---------------------------------------------------------------- model
-    def forward(self, images: Sequence[Any]):
-        """``softmax(logits / T)`` ``(B, C)`` and the attentions, ``L`` x ``(B, H, T, T)`` (CPU).
+    def settings(self, method: str | None = None, **overrides: Any) -> MapSettings:
+        """:class:`MapSettings` of ``method`` (default: the model's chosen method)."""
+        return MapSettings(method=method or self.map_choice.method, **overrides)
 
-        ``images`` are RGB PIL images (the model input); no validation is done here.
+    def explain(self, images: Sequence[Any], settings: MapSettings | None = None):
+        """Probabilities ``(B, C)``, attentions (``L`` x ``(B, H, T, T)``) and maps ``(B, S, S)``.
+
+        ``images`` are RGB PIL images (the model input; no validation here). The maps are made
+        by :func:`insar_hf.inference.explain.explain` with ``settings`` (default: the model's
+        chosen method), upsampled to the input size and normalised to [0, 1]. All on the CPU.
         """
         inputs = self.image_processor(images=list(images), return_tensors="pt")
         pixel_values = inputs["pixel_values"].to(self.device)  # (B, 3, S, S)
-        with torch.inference_mode():
-            out = self.model(pixel_values=pixel_values, output_attentions=True)
-        if not out.attentions:
-            raise RuntimeError("the model returned no attentions; load it with eager attention")
-        probs = (out.logits.float() / self.temperature).softmax(dim=-1).cpu()  # (B, C)
-        attentions = tuple(a.float().cpu() for a in out.attentions)  # L x (B, H, T, T)
-        return probs, attentions
+        out = explain(
+            self.model,
+            pixel_values,
+            self.settings() if settings is None else settings,
+            positive_index=self.positive_index,
+            temperature=self.temperature,
+            image_processor=self.image_processor,
+        )
+        maps = normalise_map(upsample_map(out.maps, self.image_size))  # (B, S, S)
+        return out.probabilities, out.attentions, maps
 
-    def combined_maps(self, attentions, method: str, head_fusion: str, layer: int | None):
-        """Combined maps ``(B, S, S)`` in [0, 1] at the input size (see ``attention.combined_map``)."""
-        grid = combined_map(attentions, method=method, head_fusion=head_fusion, layer=layer)
-        return normalise_map(upsample_map(grid, self.image_size))  # (B, S, S)
+    def forward(self, images: Sequence[Any]):
+        """``softmax(logits / T)`` ``(B, C)`` and the attentions, ``L`` x ``(B, H, T, T)`` (CPU)."""
+        probs, attentions, _ = self.explain(images, self.settings("layer"))
+        return probs, attentions
 
     def predict(
         self,
@@ -162,10 +180,10 @@ class Detector:
         kind: str | None = None,
         units: str = "rad",
         wavelength_m: float | None = None,
-        method: str = "rollout",
+        method: str | None = None,
         head_fusion: str = "mean",
         layer: int | None = None,
-        threshold: float = 0.5,
+        threshold: float | None = None,
         batch_size: int = 16,
     ) -> Prediction | list[Prediction]:
         """Classify one input (or a list, batched) and explain it with attention.
@@ -179,11 +197,12 @@ class Detector:
             knows its own kind, which ``kind`` overrides. ``"rad"`` (phase) or ``"m"`` (LOS
             displacement, positive away from the satellite) with the radar wavelength.
         method, head_fusion, layer
-            Combined map: ``"rollout"`` through ``layer`` (default all) or the single ``"layer"``
-            map; heads fused by ``"mean"``, ``"max"`` or ``"min"``.
+            The explanation map, one of :data:`insar_hf.inference.explain.MAP_METHODS` (default:
+            the model's choice, :attr:`map_choice`); heads fused by ``"mean"``, ``"max"`` or
+            ``"min"``; ``layer`` the last layer of rollout or the single layer of ``"layer"``.
         threshold
-            Relative level of the combined map for boxes (see
-            :func:`insar_hf.inference.boxes.boxes_from_map`).
+            Relative level of the map for boxes (default: the model's validation-chosen level;
+            see :func:`insar_hf.inference.boxes.boxes_from_map`).
         batch_size
             Inputs per forward pass.
 
@@ -204,12 +223,13 @@ class Detector:
             )
             for item in items
         ]
+        settings = self.settings(method, head_fusion=head_fusion, layer=layer)
+        threshold = self.map_choice.level(settings.method) if threshold is None else threshold
         results: list[Prediction] = []
         for start in range(0, len(prepared), batch_size):
             chunk = prepared[start : start + batch_size]
-            probs, attentions = self.forward([p.image for p in chunk])
+            probs, attentions, maps = self.explain([p.image for p in chunk], settings)
             head_maps = cls_attention_maps(attentions).numpy()  # (B, L, H, g, g)
-            maps = self.combined_maps(attentions, method, head_fusion, layer)  # (B, S, S)
             for i, item in enumerate(chunk):
                 boxes = boxes_from_map(maps[i], threshold=threshold)
                 map_boxes = None
@@ -251,9 +271,9 @@ class Detector:
         stride: int | None = None,
         batch_size: int = 16,
         min_probability: float | None = None,
-        method: str = "rollout",
+        method: str | None = None,
         head_fusion: str = "mean",
-        threshold: float = 0.5,
+        threshold: float | None = None,
         progress: bool = True,
     ) -> ScanResult:
         """Slide a ``window`` over a whole frame; probability map and merged boxes.
@@ -262,8 +282,11 @@ class Detector:
         colour scaling for unwrapped phase) and classified; windows overlap by
         ``window - stride``. The last row / column of windows is aligned with the frame edge so
         that every pixel is covered. Windows with probability ``>= min_probability`` (default:
-        the decision threshold, :attr:`decision_threshold`) contribute their attention boxes,
-        which are shifted to frame pixels and merged where they overlap.
+        the decision threshold, :attr:`decision_threshold`) contribute their boxes (from the
+        ``method`` map at the relative level ``threshold``, both by default the model's
+        validation choice), which are shifted to frame pixels and merged where they overlap.
+        The frame's explanation map is the mean, over the windows covering a pixel, of each
+        window's probability times its normalised map.
 
         Parameters
         ----------
@@ -292,6 +315,8 @@ class Detector:
             raise ValueError(f"stride must lie in (0, window={window}]; got {stride}")
         if min_probability is None:
             min_probability = self.decision_threshold
+        settings = self.settings(method, head_fusion=head_fusion)
+        threshold = self.map_choice.level(settings.method) if threshold is None else threshold
         rows, cols = phase.shape
         win_r, win_c = min(window, rows), min(window, cols)
 
@@ -301,6 +326,7 @@ class Detector:
 
         origins = [(r, c) for r in starts(rows, win_r) for c in starts(cols, win_c)]
         total = np.zeros((rows, cols), dtype=np.float32)
+        heat = np.zeros((rows, cols), dtype=np.float32)
         count = np.zeros((rows, cols), dtype=np.float32)
         window_probs = np.empty(len(origins), dtype=np.float32)
         scale_r, scale_c = win_r / self.image_size, win_c / self.image_size
@@ -317,15 +343,16 @@ class Detector:
             probs = torch.full((len(chunk),), math.nan)
             maps = None
             if valid:
-                p, attentions = self.forward([images[i] for i in valid])
+                p, _, maps = self.explain([images[i] for i in valid], settings)  # (V, S, S)
                 probs[valid] = p[:, self.positive_index]
-                maps = self.combined_maps(attentions, method, head_fusion, None)  # (V, S, S)
             for k, (r, c) in enumerate(chunk):
                 prob = float(probs[k])
                 window_probs[start + k] = prob
                 if k in valid:
                     total[r : r + win_r, c : c + win_c] += prob
                     count[r : r + win_r, c : c + win_c] += 1.0
+                    window_map = upsample_map(maps[valid.index(k)], (win_r, win_c))
+                    heat[r : r + win_r, c : c + win_c] += prob * window_map
                 if maps is not None and k in valid and prob >= min_probability:
                     for b in boxes_from_map(maps[valid.index(k)], threshold=threshold):
                         boxes.append(
@@ -342,11 +369,16 @@ class Detector:
         merged = merge_boxes(boxes)
         map_boxes = None
         if geotransform is not None:
-            map_boxes = boxes_to_map_coordinates(merged, geotransform, image_shape=(rows, cols))
+            # frame-pixel boxes: the identity (a "pad" fit would shift a non-square frame's rows)
+            map_boxes = boxes_to_map_coordinates(
+                merged, geotransform, image_shape=(rows, cols), fit="stretch"
+            )
         with np.errstate(invalid="ignore"):  # 0 / 0 = NaN where no judged window
             probability = total / count
+            attention = heat / count
         return ScanResult(
             probability=probability,
+            attention=attention,
             window_origins=origins,
             window_probabilities=window_probs,
             boxes=merged,

@@ -1,21 +1,25 @@
-"""Does the attention point at the deformation? Localisation scores against ground truth.
+"""Does the map point at the deformation? Every explanation method scored against ground truth.
 
 Measured on the earthquake scenes (label 1) of a split, against the generator's
 ``deformation_mask`` (pixels with at least a quarter fringe of earthquake phase) and
-``deformation_bbox``:
+``deformation_bbox``, for every method of :data:`insar_hf.inference.explain.MAP_METHODS` and a
+random map, on the same scenes in the same run:
 
 * **pointing game** (Zhang et al. 2016, "Top-down neural attention by excitation backprop",
   ECCV; here without their 15-pixel tolerance): the fraction of scenes whose map maximum falls
-  inside the mask;
-* **top-box IoU**: intersection over union of the highest-scoring box from
-  :func:`insar_hf.inference.boxes.boxes_from_map` with the true box (0 when no box is found), its
-  mean and the fraction with IoU >= 0.5;
-* **mass in mask**: the mean fraction of the (min-max normalised) map's total inside the mask.
+  inside the mask; a random point scores the mask's area fraction (``mask_area_fraction``);
+* **mass in mask**: the mean fraction of the (min-max normalised) map's total inside the mask;
+* **top-box IoU**: intersection over union of the highest-scoring box of
+  :func:`insar_hf.inference.boxes.boxes_from_map` with the true box (0 when no box is found),
+  its mean and the fraction with IoU >= 0.5;
+* **recall at IoU >= 0.3 / 0.5**: the fraction of scenes where *any* of the (at most five) boxes
+  overlaps the true box that well;
+* **seconds per image** of making the map (forward pass included).
 
-Three maps are scored in the same run, on the same scenes: attention rollout through all layers,
-the last layer's [CLS] attention (both with the same head fusion), and a random baseline (uniform
-noise on the 14 x 14 patch grid, upsampled like the others, seeded). A random point lands in the
-mask with probability equal to the mask's area fraction, reported as ``mask_area_fraction``.
+Each method's boxes use its relative threshold chosen on the validation split
+(:func:`choose_box_threshold`, saved in ``localisation.json`` by
+``benchmarks/bench_localisation.py``); the whole-image box is reported as a second baseline,
+because deformation boxes are large and a box that covers everything already overlaps them.
 
 :func:`localisation_metrics` is the extra-metrics hook of :mod:`insar_hf.training.evaluation`, so
 ``insar-hf evaluate`` writes the result under ``"attention"`` in ``metrics.json``.
@@ -23,7 +27,8 @@ mask with probability equal to the mask's area fraction, reported as ``mask_area
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,23 +36,59 @@ import numpy as np
 from insar_hf.inference.attention import normalise_map, upsample_map
 from insar_hf.inference.boxes import box_iou, boxes_from_map
 from insar_hf.inference.detector import Detector
+from insar_hf.inference.explain import MAP_METHODS
+from insar_hf.inference.map_choice import DEFAULT_BOX_THRESHOLD, MapChoice, load_map_choice
 from insar_hf.model.presets import build_image_processor
 
-MAP_NAMES = ("rollout", "last_layer", "random")
+BOX_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+"""Candidate relative box levels tried by :func:`choose_box_threshold`."""
+MAX_SECONDS_PER_IMAGE = 0.25
+"""Slowest map :func:`choose_map` may make the default: a 4000 x 4000 scan has ~1,200 windows."""
+FAST_METHODS = tuple(m for m in MAP_METHODS if m != "occlusion")
+"""The maps that need at most one forward and one backward pass."""
+MAP_LABELS = {
+    "rollout_discard": "rollout, discard 0.9",
+    "rollout": "attention rollout",
+    "layer": "last layer",
+    "relevance": "gradient relevance",
+    "occlusion": "occlusion",
+    "random": "random map",
+}
 
 __all__ = [
-    "MAP_NAMES",
+    "BOX_THRESHOLDS",
+    "MAP_LABELS",
+    "FAST_METHODS",
+    "MAX_SECONDS_PER_IMAGE",
+    "choose_box_threshold",
+    "choose_map",
+    "earthquake_scenes",
     "localisation_metrics",
     "localisation_scores",
     "markdown_table",
+    "mask_stack",
+    "method_maps",
+    "random_maps",
     "score_maps",
 ]
+
+
+def mask_stack(masks: Sequence[Any], size: int) -> np.ndarray:
+    """Deformation masks (PIL "L" 0/255 or arrays) as one bool ``(N, size, size)`` stack."""
+    from PIL import Image
+
+    arrays = []
+    for m in masks:
+        if isinstance(m, Image.Image) and m.size != (size, size):
+            m = m.resize((size, size), Image.Resampling.NEAREST)
+        arrays.append(np.asarray(m) > 0)
+    return np.stack(arrays)  # (N, S, S) bool
 
 
 def score_maps(
     maps: np.ndarray, masks: np.ndarray, bboxes: np.ndarray, *, threshold: float = 0.5
 ) -> dict[str, float]:
-    """Pointing game, top-box IoU and mass in mask of ``maps`` against the ground truth.
+    """Pointing game, mass in mask, top-box IoU and box recall of ``maps`` against the truth.
 
     Parameters
     ----------
@@ -63,8 +104,9 @@ def score_maps(
     Returns
     -------
     dict
-        ``pointing_game``, ``iou_top_box``, ``iou_at_0_5`` (fraction with IoU >= 0.5) and
-        ``mass_in_mask``, each a mean over the N scenes.
+        ``pointing_game``, ``mass_in_mask``, ``iou_top_box``, ``iou_at_0_5`` (fraction of top
+        boxes with IoU >= 0.5), ``recall_at_0_3`` and ``recall_at_0_5`` (any box), each a mean
+        over the N scenes.
     """
     maps = np.asarray(maps, dtype=np.float32)
     masks = np.asarray(masks, dtype=bool)
@@ -84,21 +126,115 @@ def score_maps(
     total = norm.sum(axis=(1, 2))
     inside = (norm * masks).sum(axis=(1, 2))
     mass = np.where(total > 0, inside / np.where(total > 0, total, 1.0), 0.0)
-    ious = []
+    top, best = [], []
     for heat, true_box in zip(maps, bboxes):
-        boxes = boxes_from_map(heat, threshold=threshold, max_boxes=1)
-        ious.append(box_iou(boxes[0], list(true_box)) if boxes else 0.0)
-    ious = np.asarray(ious)
+        ious = [box_iou(b, list(true_box)) for b in boxes_from_map(heat, threshold=threshold)]
+        top.append(ious[0] if ious else 0.0)
+        best.append(max(ious, default=0.0))
+    top, best = np.asarray(top), np.asarray(best)
     return {
         "pointing_game": float(hits.mean()),
-        "iou_top_box": float(ious.mean()),
-        "iou_at_0_5": float((ious >= 0.5).mean()),
         "mass_in_mask": float(mass.mean()),
+        "iou_top_box": float(top.mean()),
+        "iou_at_0_5": float((top >= 0.5).mean()),
+        "recall_at_0_3": float((best >= 0.3).mean()),
+        "recall_at_0_5": float((best >= 0.5).mean()),
     }
 
 
-def _random_maps(n: int, grid: int, size: int, rng: np.random.Generator) -> np.ndarray:
-    return upsample_map(rng.random((n, grid, grid), dtype=np.float32), size)  # (n, S, S)
+def choose_box_threshold(
+    maps: np.ndarray, bboxes: np.ndarray, candidates: Iterable[float] = BOX_THRESHOLDS
+) -> tuple[float, float]:
+    """The relative box level with the highest mean top-box IoU, and that IoU.
+
+    Meant for the validation split; ties go to the lower level.
+    """
+    best = (DEFAULT_BOX_THRESHOLD, -1.0)
+    for level in candidates:
+        ious = []
+        for heat, true_box in zip(maps, bboxes):
+            boxes = boxes_from_map(heat, threshold=level, max_boxes=1)
+            ious.append(box_iou(boxes[0], list(true_box)) if boxes else 0.0)
+        mean = float(np.mean(ious)) if ious else 0.0
+        if mean > best[1]:
+            best = (float(level), mean)
+    return best
+
+
+def random_maps(n: int, grid: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` maps ``(n, size, size)`` of uniform noise on a ``grid x grid`` patch grid, upsampled."""
+    return normalise_map(upsample_map(rng.random((n, grid, grid), dtype=np.float32), size))
+
+
+def method_maps(
+    detector: Detector, images: Sequence[Any], method: str, *, batch_size: int = 32, seed: int = 0
+) -> tuple[np.ndarray, float]:
+    """Maps ``(N, S, S)`` in [0, 1] of one method (or ``"random"``) and the seconds per image.
+
+    ``"random"`` is uniform noise on the patch grid, upsampled like the others (seeded).
+    """
+    size = detector.image_size
+    if method == "random":
+        grid = size // detector.model.config.patch_size
+        return random_maps(len(images), grid, size, np.random.default_rng(seed)), 0.0
+    settings = detector.settings(method)
+    start = time.perf_counter()
+    maps = []
+    for first in range(0, len(images), batch_size):
+        chunk = [im.convert("RGB") for im in images[first : first + batch_size]]
+        maps.append(detector.explain(chunk, settings)[2])
+    seconds = (time.perf_counter() - start) / max(1, len(images))
+    return np.concatenate(maps), seconds
+
+
+def choose_map(
+    detector: Detector,
+    images: Sequence[Any],
+    masks: Sequence[Any],
+    bboxes: Sequence[Sequence[int]],
+    *,
+    methods: Sequence[str] = MAP_METHODS,
+    max_seconds: float = MAX_SECONDS_PER_IMAGE,
+    report: Any = None,
+) -> tuple[MapChoice, dict[str, dict[str, float]]]:
+    """Each method's box level and the default method, chosen on (validation) earthquake scenes.
+
+    Every method of ``methods`` and the random map get the level of
+    :func:`choose_box_threshold`; among the methods at most ``max_seconds`` per image (all of
+    them when none is that fast), the one with the highest pointing game + top-box IoU becomes
+    :attr:`MapChoice.method`.
+    ``report(method, scores)`` is called after each method (e.g. to print progress).
+
+    Returns
+    -------
+    (MapChoice, dict)
+        The choice, and every map's validation scores (``"random"`` included, with its level
+        under ``box_threshold``).
+    """
+    truth = mask_stack(masks, detector.image_size)
+    boxes = np.asarray(bboxes, dtype=np.int64).reshape(-1, 4)
+    if len(boxes) == 0:
+        raise ValueError("no earthquake scene to choose the map on")
+    scores: dict[str, dict[str, float]] = {}
+    for method in (*methods, "random"):
+        maps, seconds = method_maps(detector, images, method)
+        level, _ = choose_box_threshold(maps, boxes)
+        scores[method] = score_maps(maps, truth, boxes, threshold=level)
+        scores[method] |= {"box_threshold": level, "seconds_per_image": seconds}
+        if report is not None:
+            report(method, scores[method])
+    # a large model on a slow machine: every map is slow, so the time limit decides nothing
+    fast = [m for m in methods if scores[m]["seconds_per_image"] <= max_seconds] or list(methods)
+    best = max(fast, key=lambda m: scores[m]["pointing_game"] + scores[m]["iou_top_box"])
+    choice = MapChoice(
+        method=best,
+        box_threshold=scores[best]["box_threshold"],
+        box_thresholds={m: scores[m]["box_threshold"] for m in methods},
+        chosen_on=f"{len(boxes)} earthquake scenes: the highest pointing game + top-box IoU "
+        f"among the maps of at most {max_seconds} s per image",
+        scores={m: {k: round(v, 4) for k, v in s.items()} for m, s in scores.items()},
+    )
+    return choice, scores
 
 
 def localisation_scores(
@@ -107,77 +243,73 @@ def localisation_scores(
     masks: Sequence[Any],
     bboxes: Sequence[Sequence[int]],
     *,
-    head_fusion: str = "mean",
-    threshold: float = 0.5,
+    methods: Sequence[str] = MAP_METHODS,
+    thresholds: Mapping[str, float] | None = None,
     batch_size: int = 32,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Score rollout, last-layer and random maps of ``detector`` on earthquake scenes.
+    """Score every method's maps and a random map of ``detector`` on earthquake scenes.
 
     Parameters
     ----------
     detector
         A :class:`insar_hf.inference.detector.Detector`.
-    images
-        Rendered interferograms (PIL RGB, the model input size).
-    masks
-        Deformation masks (PIL mode "L" 0/255 or bool arrays), same size as the images.
-    bboxes
-        True boxes, ``[x_min, y_min, x_max, y_max]``.
-    head_fusion, threshold, batch_size, seed
-        Head fusion of both attention maps, box threshold, forward batch, random-map seed.
+    images, masks, bboxes
+        Rendered interferograms (PIL), deformation masks (PIL "L" or bool arrays) and true boxes
+        ``[x_min, y_min, x_max, y_max]``.
+    methods
+        Methods of :data:`~insar_hf.inference.explain.MAP_METHODS` to compare.
+    thresholds
+        Relative box level per method (default: the detector's validation choice,
+        :meth:`~insar_hf.inference.map_choice.MapChoice.level`; :data:`DEFAULT_BOX_THRESHOLD` for a
+        method without one).
+    batch_size, seed
+        Forward batch and random-map seed.
 
     Returns
     -------
     dict
-        ``{"n", "mask_area_fraction", "rollout": {...}, "last_layer": {...}, "random": {...},
-        "settings": {...}}`` with the keys of :func:`score_maps` in each map entry.
+        ``{"n", "mask_area_fraction", "whole_image_iou", <method>: {...}, "random": {...},
+        "settings": {...}}``; each method entry has the keys of :func:`score_maps` plus
+        ``box_threshold`` and ``seconds_per_image``.
     """
-    from PIL import Image
-
+    unknown = [m for m in methods if m not in MAP_METHODS]
+    if unknown:
+        raise ValueError(f"unknown map methods {unknown}; choose from {MAP_METHODS}")
     size = detector.image_size
-    mask_arrays = []
-    for m in masks:
-        if isinstance(m, Image.Image) and m.size != (size, size):
-            m = m.resize((size, size), Image.Resampling.NEAREST)
-        mask_arrays.append(np.asarray(m) > 0)
-    mask_stack = np.stack(mask_arrays)  # (N, S, S) bool
+    truth = mask_stack(masks, size)
     boxes = np.asarray(bboxes, dtype=np.int64).reshape(-1, 4)
-    rollout, last = [], []
-    for start in range(0, len(images), batch_size):
-        chunk = [im.convert("RGB") for im in images[start : start + batch_size]]
-        _, attentions = detector.forward(chunk)
-        rollout.append(detector.combined_maps(attentions, "rollout", head_fusion, None))
-        last.append(detector.combined_maps(attentions, "layer", head_fusion, -1))
-    grid = size // detector.model.config.patch_size
-    maps = {
-        "rollout": np.concatenate(rollout),
-        "last_layer": np.concatenate(last),
-        "random": _random_maps(len(images), grid, size, np.random.default_rng(seed)),
-    }
+    choice = detector.map_choice
+    chosen = {m: choice.level(m) for m in methods} if thresholds is None else dict(thresholds)
+    whole = [box_iou([0, 0, size, size], list(b)) for b in boxes]
     result: dict[str, Any] = {
         "n": len(images),
-        "mask_area_fraction": float(mask_stack.mean()),
+        "mask_area_fraction": float(truth.mean()),
+        "whole_image_iou": float(np.mean(whole)) if whole else 0.0,
     }
-    for name in MAP_NAMES:
-        result[name] = score_maps(maps[name], mask_stack, boxes, threshold=threshold)
-    result["settings"] = {"head_fusion": head_fusion, "threshold": threshold, "seed": seed}
+    for method in (*methods, "random"):
+        maps, seconds = method_maps(detector, images, method, batch_size=batch_size, seed=seed)
+        level = float(chosen.get(method, DEFAULT_BOX_THRESHOLD))  # "random": its own level too
+        result[method] = score_maps(maps, truth, boxes, threshold=level)
+        result[method] |= {"box_threshold": level, "seconds_per_image": seconds}
+    result["settings"] = {"methods": list(methods), "seed": seed, "default": _default(detector)}
     return result
 
 
-def localisation_metrics(context: Any, *, max_samples: int | None = 512) -> dict[str, Any]:
-    """Extra-metrics hook of :func:`insar_hf.training.evaluation.evaluate_model`.
+def _default(detector: Detector) -> str:
+    return detector.map_choice.method
 
-    ``context`` is an :class:`insar_hf.training.evaluation.ExtraMetricsContext`; its dataset needs
-    the ``image``, ``label``, ``deformation_mask`` and ``deformation_bbox`` columns. Scores the first
-    ``max_samples`` earthquake scenes with a non-empty mask (``None``: all). Returns
-    ``{"skipped": reason}`` when the split has no such scene or lacks the columns.
+
+def earthquake_scenes(dataset: Any, max_samples: int | None = None) -> Any:
+    """The first ``max_samples`` earthquake scenes with a non-empty box of a ``datasets`` split.
+
+    Returns the selected split, or a string saying why there is none (missing columns, no such
+    scene).
     """
-    dataset = context.dataset
     columns = set(getattr(dataset, "column_names", None) or [])
     needed = {"image", "label", "deformation_mask", "deformation_bbox"}
     if not needed <= columns:
-        return {"skipped": f"the split lacks the columns {sorted(needed - columns)}"}
+        return f"the split lacks the columns {sorted(needed - columns)}"
     positives = [
         i
         for i, (label, box) in enumerate(zip(dataset["label"], dataset["deformation_bbox"]))
@@ -186,10 +318,26 @@ def localisation_metrics(context: Any, *, max_samples: int | None = 512) -> dict
     if max_samples is not None:
         positives = positives[:max_samples]
     if not positives:
-        return {"skipped": "no earthquake scene with a deformation mask in the split"}
-    subset = dataset.select(positives)
+        return "no earthquake scene with a deformation mask in the split"
+    return dataset.select(positives)
+
+
+def localisation_metrics(context: Any, *, max_samples: int | None = 256) -> dict[str, Any]:
+    """Extra-metrics hook of :func:`insar_hf.training.evaluation.evaluate_model`.
+
+    ``context`` is an :class:`insar_hf.training.evaluation.ExtraMetricsContext`; its dataset needs
+    the ``image``, ``label``, ``deformation_mask`` and ``deformation_bbox`` columns. Scores the first
+    ``max_samples`` earthquake scenes with a non-empty mask (``None``: all) with every method;
+    the box levels are the model folder's validation choice when ``context.model_dir`` has one.
+    Returns ``{"skipped": reason}`` when the split has no such scene or lacks the columns.
+    """
+    subset = earthquake_scenes(context.dataset, max_samples)
+    if isinstance(subset, str):
+        return {"skipped": subset}
     device = str(next(context.model.parameters()).device)
-    detector = Detector(context.model, build_image_processor(), device=device)
+    model_dir = getattr(context, "model_dir", None)
+    choice = load_map_choice(model_dir) if model_dir else None
+    detector = Detector(context.model, build_image_processor(), device=device, map_choice=choice)
     return localisation_scores(
         detector,
         subset["image"],
@@ -206,18 +354,24 @@ def markdown_table(result: dict[str, Any]) -> str:
     """
     if not result or "skipped" in result or "n" not in result:
         return ""
-    labels = {"rollout": "attention rollout", "last_layer": "last layer", "random": "random map"}
+    default = result.get("settings", {}).get("default")
     lines = [
         f"Localisation on {result['n']} earthquake scenes (chance level of the pointing game: "
-        f"{result['mask_area_fraction']:.3f}):",
+        f"{result['mask_area_fraction']:.3f}; a box over the whole image has mean IoU "
+        f"{result.get('whole_image_iou', float('nan')):.3f}):",
         "",
-        "| map | pointing game | top-box IoU | IoU >= 0.5 | mass in mask |",
-        "|---|---|---|---|---|",
+        "| map | pointing game | mass in mask | top-box IoU | IoU >= 0.5 | recall IoU>=0.3 "
+        "| recall IoU>=0.5 | box level | s / image |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for name in MAP_NAMES:
+    names = [k for k in MAP_LABELS if isinstance(result.get(k), dict)]
+    for name in names:
         s = result[name]
+        label = MAP_LABELS[name] + (" (default)" if name == default else "")
         lines.append(
-            f"| {labels[name]} | {s['pointing_game']:.3f} | {s['iou_top_box']:.3f} | "
-            f"{s['iou_at_0_5']:.3f} | {s['mass_in_mask']:.3f} |"
+            f"| {label} | {s['pointing_game']:.3f} | {s['mass_in_mask']:.3f} | "
+            f"{s['iou_top_box']:.3f} | {s['iou_at_0_5']:.3f} | {s.get('recall_at_0_3', 0):.3f} | "
+            f"{s.get('recall_at_0_5', 0):.3f} | {s.get('box_threshold', DEFAULT_BOX_THRESHOLD)} | "
+            f"{s.get('seconds_per_image', 0):.4f} |"
         )
     return "\n".join(lines) + "\n"

@@ -35,8 +35,8 @@ class Prediction:
     head_maps : np.ndarray
         [CLS]-to-patch attention, shape ``(layers, heads, g, g)`` (``g = 14`` for 224 / 16).
     combined_map : np.ndarray
-        Rollout (or single-layer) map upsampled to the model input, shape ``(size, size)``,
-        normalised to [0, 1].
+        The explanation map (:data:`insar_hf.inference.explain.MAP_METHODS`) upsampled to the
+        model input, shape ``(size, size)``, normalised to [0, 1].
     boxes : list[Box]
         Boxes from ``combined_map`` in pixels of ``image`` (half-open), best first.
     image : PIL.Image.Image
@@ -106,6 +106,9 @@ class ScanResult:
         ``boxes`` in map coordinates when the frame has a geotransform.
     window : int
         Window side in frame pixels.
+    attention : np.ndarray or None
+        Shape ``(rows, cols)`` float32: mean over the covering windows of the window's
+        probability times its normalised explanation map (NaN where no judged window).
     """
 
     probability: np.ndarray
@@ -117,4 +120,5 @@ class ScanResult:
     geotransform: Any = None
     kind: str | None = None  # the phase scanned: a product's own unless ``kind`` was passed
     min_probability: float = 0.5  # windows at or above it gave boxes
+    attention: np.ndarray | None = None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -156,11 +156,12 @@ def run_quickstart(config: QuickstartConfig, *, echo=print) -> dict[str, Any]:
     for key in ("accuracy", "precision", "recall", "f1", "roc_auc"):
         if key in overall:
             rows.append((f"test {key}", f"{overall[key]:.3f}"))
-    if "rollout" in attention and "random" in attention:
+    chosen = (attention.get("settings") or {}).get("default", "rollout")
+    if chosen in attention and "random" in attention:
         rows.append(
             (
                 "pointing game",
-                f"{attention['rollout']['pointing_game']:.3f} rollout, "
+                f"{attention[chosen]['pointing_game']:.3f} {chosen}, "
                 f"{attention['random']['pointing_game']:.3f} random map "
                 f"({attention['n']} earthquake scenes)",
             )

@@ -19,6 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from insar_hf.inference.detector import Detector
+from insar_hf.inference.localisation import FAST_METHODS, choose_map, earthquake_scenes
+from insar_hf.inference.map_choice import LOCALISATION_FILE, MapChoice, save_map_choice
 from insar_hf.model.calibration import (
     CALIBRATION_FILE,
     ECE_BINS,
@@ -31,6 +34,7 @@ from insar_hf.model.calibration import (
     softmax_with_temperature,
     threshold_for_false_positive_rate,
 )
+from insar_hf.model.presets import build_image_processor
 from insar_hf.schema import LABEL_NAMES
 from insar_hf.training.evaluation import materialise, positive_index, predict_logits
 from insar_hf.training.figures import plot_reliability_diagram
@@ -165,6 +169,40 @@ def calibrate_after_training(
         (Path(out_dir) / CALIBRATION_FILE).unlink(missing_ok=True)
         LOG.warning("the model is left uncalibrated: %s", err)
         return None
+
+
+def choose_map_after_training(
+    model, eval_split, out_dir: str | Path, *, max_samples: int = 128
+) -> MapChoice | None:
+    """Choose the default explanation map and box levels on the validation split; never fails.
+
+    :func:`insar_hf.inference.localisation.choose_map` over the first ``max_samples``
+    earthquake scenes of ``eval_split``, with the maps of at most one backward pass
+    (:data:`~insar_hf.inference.localisation.FAST_METHODS`), saved as ``localisation.json`` in
+    ``out_dir``. A split without earthquake masks removes a stale file and returns None.
+    """
+    if not hasattr(eval_split, "select"):
+        eval_split = materialise(eval_split)
+    subset = earthquake_scenes(eval_split, max_samples)
+    path = Path(out_dir) / LOCALISATION_FILE
+    if isinstance(subset, str):
+        path.unlink(missing_ok=True)
+        LOG.warning("the default map is not chosen on validation: %s", subset)
+        return None
+    device = str(next(model.parameters()).device)
+    detector = Detector(model, build_image_processor(), device=device)
+    choice, _ = choose_map(
+        detector,
+        subset["image"],
+        subset["deformation_mask"],
+        subset["deformation_bbox"],
+        methods=FAST_METHODS,
+    )
+    save_map_choice(choice, out_dir)
+    LOG.info(
+        "default map chosen on validation: %s at level %s", choice.method, choice.box_threshold
+    )
+    return choice
 
 
 def _fmt(value: Any, digits: int = 4) -> str:

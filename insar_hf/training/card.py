@@ -22,6 +22,7 @@ from typing import Any
 
 from insar_hf.hub import push_folder
 from insar_hf.inference.localisation import markdown_table
+from insar_hf.inference.map_choice import LOCALISATION_FILE
 from insar_hf.model.calibration import CALIBRATION_FILE, Calibration, load_calibration
 from insar_hf.training.calibrate import RELIABILITY_FIGURE, calibration_card_section
 from insar_hf.training.card_sections import (
@@ -219,7 +220,7 @@ def build_model_card(
     if metrics.get("attention"):
         table = markdown_table(metrics["attention"])
         if table:
-            sections.append("### Attention localisation\n\n" + table)
+            sections.append("### Localisation: where the maps point\n\n" + table)
     shown = [f for f in figures if f != RELIABILITY_FIGURE]
     if shown:
         sections.append("### Figures\n\n" + "\n".join(f"![{f}]({f})" for f in shown))
@@ -291,13 +292,15 @@ RESULT_FILES = (
     REAL_EVENTS_FILE,
     CALIBRATION_FILE,
     DEV_WINDOWS_FILE,
+    LOCALISATION_FILE,
 )
 PUSHED_FILES = REQUIRED_FILES + RESULT_FILES + CARD_FIGURES
 """What a model repository gets: weights, configs, processor, card, metrics and figures.
 
-``real_events.json``, ``calibration.json`` and ``dev_windows.json`` go too where present: the
-card is rendered from them, and ``Detector`` reads the temperature and threshold from
-``calibration.json``.
+``real_events.json``, ``calibration.json``, ``dev_windows.json`` and ``localisation.json`` go
+too where present: the card is rendered from them, and ``Detector`` reads the temperature and
+threshold from ``calibration.json`` and its default map and box levels from
+``localisation.json``.
 """
 
 

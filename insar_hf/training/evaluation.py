@@ -27,8 +27,8 @@ Undefined values (ROC-AUC with one class, a rate over zero samples) are ``null``
 
 Extra metrics (attention localisation, issue 6): :func:`extra_metrics` calls every function
 registered with :func:`register_extra_metrics` and
-:func:`insar_hf.inference.localisation.localisation_metrics` (pointing game and top-box IoU of attention
-rollout, last-layer and random maps, under ``"attention"``); each result is stored under its
+:func:`insar_hf.inference.localisation.localisation_metrics` (pointing game, mass in mask, box IoU and
+recall of every explanation map and a random map, under ``"attention"``); each result is stored under its
 name in ``metrics.json``.
 """
 
@@ -241,6 +241,7 @@ class ExtraMetricsContext:
     logits: np.ndarray  # (N, num_labels)
     labels: np.ndarray  # (N,)
     batch_size: int = 32
+    model_dir: str | None = None  # the folder that may hold localisation.json
 
 
 ExtraMetricsFn = Callable[[ExtraMetricsContext], Mapping[str, Any]]
@@ -383,7 +384,9 @@ def evaluate_model(
             labels, logits, calibration, positive=positive_index(model), mw=cols.get("mw")
         )
     if extra is not None:
-        context = ExtraMetricsContext(model, dataset, logits, labels, batch_size)
+        context = ExtraMetricsContext(
+            model, dataset, logits, labels, batch_size, model_dir=str(output_dir)
+        )
         metrics.update(extra(context))
     metrics = _json_safe(metrics)
     id2label = model.config.id2label

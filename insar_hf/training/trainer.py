@@ -30,10 +30,10 @@ from insar_hf.training.arguments import (
     parse_args,
 )
 from insar_hf.training.batch_augment import BatchAugmentation
-from insar_hf.training.calibrate import calibrate_after_training
+from insar_hf.training.calibrate import calibrate_after_training, choose_map_after_training
 from insar_hf.training.card import TRAINING_CONFIG_FILE, push_model, write_model_card
 from insar_hf.training.data import load_splits, training_datasets
-from insar_hf.training.evaluation import compute_metrics, evaluate_model
+from insar_hf.training.evaluation import compute_metrics, evaluate_model, materialise
 from insar_hf.training.memory import make_collator
 
 
@@ -206,13 +206,16 @@ def train(
         best_validation_metric=trainer.state.best_metric,
     )
     (out / TRAINING_CONFIG_FILE).write_text(json.dumps(config, indent=2, default=str) + "\n")
+    eval_split = splits["eval"]  # a stream is read once for calibration and the map choice
+    eval_split = eval_split if hasattr(eval_split, "select") else materialise(eval_split)
     calibrate_after_training(
         trainer.model,
-        splits["eval"],
+        eval_split,
         out,
         batch_size=training_args.per_device_eval_batch_size,
         split=data_args.eval_split,
     )
+    choose_map_after_training(trainer.model, eval_split, out)
     metrics = evaluate_model(
         trainer.model,
         splits["test"],
