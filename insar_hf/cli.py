@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "predict": ("predict", "classify interferograms; attention boxes, --json, --overlay"),
     "push-space": ("push_space", "upload the Gradio Space (space/) with a model id"),
     "evaluate": ("evaluate", "evaluate a checkpoint on a split: metrics.json, figures, model card"),
+    "evaluate-source": (
+        "evaluate_source",
+        "score the source network and the Okada inversion on the same earthquake scenes",
+    ),
     "calibrate": (
         "calibrate",
         "fit temperature and decision threshold of a checkpoint on validation",
@@ -48,6 +52,7 @@ examples:
   insar-hf predict scene.png --json --overlay overlay.png      (the packaged default model)
   insar-hf push-space --repo-id me/insar-quake-space --model me/insar-vit
   insar-hf evaluate --model outputs/vit_micro_demo --dataset ds --split test
+  insar-hf evaluate-source --dataset ds --model outputs/source_model --max-scenes 50
   insar-hf calibrate --model outputs/vit_micro_demo --dataset ds --target-fpr 0.05
   insar-hf push-model --model outputs/vit_micro_demo --repo-id me/insar-vit-micro
   insar-hf <command> --help      full options and examples for one command

@@ -53,22 +53,7 @@ WHAT_TO_UPLOAD = (
     "`insar-hf preview` or `insar_hf.render.render_interferogram`), or the phase product itself: "
     "a GeoTIFF (.tif / .tiff) or a .unw / .diff with its .par."
 )
-HOW_TO_READ = """\
-**P(earthquake)** is the model's score for this one image (a softmax over the two classes,
-temperature-scaled on the validation split when the model ships a calibration); the verdict is
-"earthquake" when it reaches the model's decision threshold, shown with the verdict (chosen for a
-low false-alarm rate on validation; 0.5 for an uncalibrated model). It was learned on synthetic
-interferograms, so read it as "looks like the earthquakes the model was trained on", not as the
-chance that one happened.
-
-**The attention map** (right) shows where the Vision Transformer looked: bright patches weigh
-most in its decision (attention rollout through the chosen layer, or that one layer's map).
-
-**Boxes** surround the connected regions where the map is above half its maximum; the number is
-the mean map value inside (0 to 1), relative to this image only. Green is the best box, cyan the
-others. They say where the model looked, not where the fault is; a box on a no-earthquake verdict
-is just where it looked hardest. **White** is the true deformation box of a synthetic example.
-"""
+HOW_TO_READ = (HERE / "how_to_read.md").read_text()
 KIND_HELP = "What the file holds: a plain GeoTIFF or a .par product does not say."
 
 
@@ -88,6 +73,21 @@ def resolve_model() -> str | None:
     try:
         return str(default_model_path())
     except ModelSourceError:
+        return None
+
+
+def source_estimator():
+    """The source model (``$INSAR_HF_SOURCE_MODEL``, ``source_model/`` beside this file, else the
+    packaged one), loaded; None, logged, when there is none or it fails to load."""
+    from insar_hf.source.estimator import SourceEstimator
+
+    path = os.environ.get("INSAR_HF_SOURCE_MODEL") or (
+        HERE / "source_model" if (HERE / "source_model" / "config.json").is_file() else None
+    )
+    try:
+        return SourceEstimator.from_pretrained(path, device="cpu")
+    except Exception as err:  # noqa: BLE001 -- the verdict works without it
+        LOG.warning("no source estimate: %s", hide_paths(str(err)))
         return None
 
 
@@ -251,6 +251,7 @@ def build_demo(
             load_error = f"Could not load the model {label}: {hide_paths(str(err))}"
             LOG.warning("%s", load_error)
     num_layers = detector.model.config.num_hidden_layers if detector else 1
+    estimator = source_estimator() if detector else None
     examples = sorted(examples_dir.glob("*.png"))
     truth: dict[str, dict] = {}  # by content: an upload that merely shares a name gets no box
     truth_file = examples_dir / "examples.json"
@@ -291,6 +292,9 @@ def build_demo(
                     print_exception=False,
                 ) from err
             known = truth.get(_digest(path)) if len(paths) == 1 else None
+            source = None
+            if estimator is not None and result.label == "earthquake":
+                source = estimator.estimate(path, kind=kind if needs_kind(path) else None)
         verdict = "Earthquake deformation" if result.label == "earthquake" else "No earthquake"
         boxes = ", ".join(f"{b.as_list()} (score {b.score:.2f})" for b in result.boxes[:3])
         rule = "calibrated" if result.calibrated else "uncalibrated: the argmax"
@@ -301,6 +305,9 @@ def build_demo(
         )
         if result.map_boxes:
             status += f" Top box in map coordinates: {result.map_boxes[0]}."
+        if source is not None:
+            spacing = "" if source.pixel_m > 0 else " (pixel spacing unknown)"  # NaN: unknown
+            status += f"\n\n**First source estimate**{spacing}: {source.describe()}."
         if known:
             mw = f", Mw {known['mw']:.1f}" if known.get("mw") else ""
             status += (

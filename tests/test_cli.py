@@ -56,6 +56,11 @@ GOOD = {
         {"model": "m", "dataset": "ds", "split": "validation", "max_samples": 5,
          "batch_size": 32, "no_card": False},
     ),
+    "evaluate-source": (
+        ["--dataset", "ds", "--methods", "inversion", "--max-scenes", "5", "--output", "s.json"],
+        {"dataset": "ds", "split": "test", "model": None, "methods": "inversion",
+         "max_scenes": 5, "output": "s.json", "seed": 0, "quiet": False},
+    ),
     "calibrate": (
         ["--model", "m", "--dataset", "ds", "--split", "validation", "--target-fpr", "0.01"],
         {"model": "m", "dataset": "ds", "split": "validation", "target_fpr": 0.01,
@@ -79,6 +84,7 @@ BAD = {
     "push-space": ["--model", "me/vit"],  # --repo-id is required
     "evaluate": ["--model", "m", "--dataset", "ds", "--batch-size", "1.5"],
     "calibrate": ["--dataset", "ds"],  # --model is required
+    "evaluate-source": ["--methods", "inversion"],  # --dataset is required
     "push-model": ["--repo-id", "me/vit"],  # --model is required
 }
 

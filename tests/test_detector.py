@@ -549,3 +549,18 @@ def test_predict_command_reports_a_bad_file_without_traceback(model_dir, tmp_pat
     (tmp_path / "notes.txt").write_text("x")
     assert main(["predict", str(tmp_path / "notes.txt"), "--model", str(model_dir)]) == 2
     assert "unsupported file type '.txt'" in capsys.readouterr().err
+
+
+def test_a_products_model_input_knows_its_ground_pixel_spacing(licsar_unw):
+    from insar_hf.inference.inputs import prepare_input
+
+    model_input = prepare_input(licsar_unw, kind=None, units="rad", wavelength_m=None, size=224)
+    rows, cols = LICSAR_SHAPE
+    lat = LAT0 - STEP * rows / 2  # the grid's central latitude
+    m_per_deg = 6_371_000.0 * np.pi / 180.0  # mean Earth radius
+    pixel = 0.5 * STEP * m_per_deg * (np.cos(np.radians(lat)) + 1.0)  # mean of width and height
+    assert model_input.pixel_m == pytest.approx(pixel * max(rows, cols) / 224, rel=1e-3)
+    image_input = prepare_input(
+        model_input.image, kind=None, units="rad", wavelength_m=None, size=224
+    )
+    assert image_input.pixel_m is None  # an image does not say

@@ -272,6 +272,26 @@ def test_the_map_control_offers_every_method_and_starts_on_the_models_choice(tmp
     assert [c[0] for c in props["choices"]] == list(MAP_METHODS) and props["value"] == "relevance"
 
 
+def test_an_earthquake_verdict_comes_with_the_source_estimate(tmp_path, monkeypatch):
+    from insar_hf.model.calibration import Calibration
+    from insar_hf.source.estimator import SourceEstimator
+
+    model_dir = _save_tiny_vit(tmp_path / "model")  # threshold 0: every verdict is "earthquake"
+    Calibration(1.0, 0.0, 0.05, 10, 0.1, 0.1).save(model_dir)
+    monkeypatch.delenv("INSAR_HF_SOURCE_MODEL", raising=False)  # the packaged source model
+    app = _load_app()
+    demo = app.build_demo(str(model_dir), examples_dir=SPACE_DIR / "examples")
+    url = _launch(demo, app)
+    try:
+        example = SPACE_DIR / "examples" / "earthquake_wrapped_1.png"
+        *_, status = _analyse(url, example)
+    finally:
+        demo.close()
+    expected = SourceEstimator.from_pretrained(device="cpu").estimate(example)
+    assert status.startswith("**Earthquake deformation**")
+    assert f"**First source estimate** (pixel spacing unknown): {expected.describe()}." in status
+
+
 def test_the_packaged_default_model_is_what_the_app_serves_offline(monkeypatch):
     from insar_hf.model.default import DEFAULT_MODEL_DIR
 

@@ -18,7 +18,7 @@ from safetensors.torch import load_file
 from insar_hf import render
 from insar_hf.training.arguments import InsarTrainingArguments, check_arguments, parse_args
 from insar_hf.training.augment import Augmenter, make_transform
-from insar_hf.training.trainer import _trainer_class, make_trainer, train
+from insar_hf.training.trainer import make_trainer, train, trainer_class
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_ARGS = [
@@ -216,7 +216,7 @@ def test_trainer_checkpoint_reload_restores_every_weight(tmp_path):
     model.save_pretrained(tmp_path / "ckpt")
     saved = {k: v.clone() for k, v in model.state_dict().items()}
     args = TrainingArguments(output_dir=str(tmp_path), report_to="none", use_cpu=True)
-    trainer = _trainer_class()(model=model, args=args)
+    trainer = trainer_class()(model=model, args=args)
     with torch.no_grad():
         for p in model.parameters():
             p.add_(1.0)

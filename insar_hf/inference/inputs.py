@@ -96,6 +96,10 @@ class ModelInput:
         ``(rows, cols)`` of that array (products only).
     kind : {"wrapped", "unwrapped"} or None
         The phase the image was rendered from; None for images.
+    pixel_m : float or None
+        Ground spacing of the model image's pixels, metres (products only: the product's pixel
+        size, degrees scaled at its central latitude, times ``max(rows, cols) / size``, since
+        rendering pads to a square); None when unknown.
     """
 
     image: Any
@@ -103,6 +107,7 @@ class ModelInput:
     geotransform: Any = None
     source_shape: tuple[int, int] | None = None
     kind: str | None = None
+    pixel_m: float | None = None
 
 
 def is_judgeable(valid: np.ndarray) -> bool:
@@ -265,6 +270,12 @@ def read_frame(
             f"{path.name}: unsupported product type {path.suffix!r}; supported: "
             f"{', '.join(PRODUCT_SUFFIXES)} or a product folder"
         )
+    phase, kind, product = _read_checked(path, kind)
+    return phase, kind, product.transform
+
+
+def _read_checked(path: Path, kind: str | None):
+    """``(phase_rad, kind, Interferogram)`` of a product, with the checks of :func:`read_frame`."""
     if kind is not None and kind not in KIND_NAMES:
         raise InputError(f"kind must be one of {KIND_NAMES}; got {kind!r}")
     product = read_product(path, kind=kind)
@@ -274,7 +285,7 @@ def read_frame(
     if not valid.any():
         raise InputError(f"{path.name}: the interferogram has no finite value (all no-data)")
     check_signal(phase, valid, f"{path.name} ({kind} phase)")
-    return phase, kind, product.transform
+    return phase, kind, product
 
 
 def prepare_input(
@@ -301,9 +312,12 @@ def prepare_input(
         if suffix in IMAGE_SUFFIXES:
             return ModelInput(open_image(path, size), path.name)
         if is_product_path(path):
-            phase, product_kind, geotransform = read_frame(path, kind)
+            phase, product_kind, product = _read_checked(path, kind)
             image = render_phase(phase, product_kind, size)
-            return ModelInput(image, path.name, geotransform, phase.shape, product_kind)
+            spacing_m = float(np.mean(product.pixel_size_m())) * max(phase.shape) / size
+            return ModelInput(
+                image, path.name, product.transform, phase.shape, product_kind, spacing_m
+            )
         raise InputError(
             f"{path.name}: unsupported file type {suffix!r}; use an image "
             f"({', '.join(IMAGE_SUFFIXES)}) or a product ({', '.join(PRODUCT_SUFFIXES)})"

@@ -18,13 +18,17 @@ from insar_hf.model.checkpoint import CONFIG_FILE, WEIGHT_FILES, ModelSourceErro
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default"
 """The packaged default checkpoint (a folder of the installed package)."""
 
+DEFAULT_SOURCE_MODEL_DIR = Path(__file__).resolve().parent / "default_source"
+"""The packaged source-estimation checkpoint (``training/train_source.py`` with
+``training/configs/source_cpu.json``), loaded by ``SourceEstimator.from_pretrained()``."""
+
 DEFAULT_MODEL_NAME = "insar-hf-default-detector"
 """How the default model is named to users (outputs, the Space): its ``model_name``
 (training/configs/default_model.json)."""
 
 
-def default_model_path() -> Path:
-    """:data:`DEFAULT_MODEL_DIR`, checked to hold a model.
+def default_model_path(folder: Path | None = None) -> Path:
+    """:data:`DEFAULT_MODEL_DIR` (or another packaged ``folder``), checked to hold a model.
 
     Raises
     ------
@@ -32,7 +36,7 @@ def default_model_path() -> Path:
         The installed package lacks the folder's config or weights (an install without package
         data), in one line that says what to do.
     """
-    folder = DEFAULT_MODEL_DIR
+    folder = DEFAULT_MODEL_DIR if folder is None else folder
     missing = [] if (folder / CONFIG_FILE).is_file() else [CONFIG_FILE]
     if not any((folder / name).is_file() for name in WEIGHT_FILES):
         missing.append(WEIGHT_FILES[0])

@@ -28,6 +28,23 @@ if TYPE_CHECKING:
     from insar_hf.training.arguments import DataArguments
 
 
+def named_splits(ds, data_args: DataArguments):
+    """``(role, name, split, limit)`` for train, eval and test of a loaded ``DatasetDict``.
+
+    Raises ``ValueError`` naming the option when a split is not in ``ds``.
+    """
+    for role, name, limit in (
+        ("train", data_args.train_split, data_args.max_train_samples),
+        ("eval", data_args.eval_split, data_args.max_eval_samples),
+        ("test", data_args.test_split, data_args.max_test_samples),
+    ):
+        if name not in ds:
+            raise ValueError(
+                f"split {name!r} (--{role}_split) is not in {data_args.dataset}; it has {sorted(ds)}"
+            )
+        yield role, name, ds[name], limit
+
+
 def load_splits(data_args: DataArguments):
     """``{train, eval, test}`` raw splits (``Dataset`` or ``IterableDataset``), truncated.
 
@@ -45,16 +62,7 @@ def load_splits(data_args: DataArguments):
         )
     ds = load_dataset(data_args.dataset, streaming=data_args.streaming)
     out = {}
-    for role, name, limit in (
-        ("train", data_args.train_split, data_args.max_train_samples),
-        ("eval", data_args.eval_split, data_args.max_eval_samples),
-        ("test", data_args.test_split, data_args.max_test_samples),
-    ):
-        if name not in ds:
-            raise ValueError(
-                f"split {name!r} (--{role}_split) is not in {data_args.dataset}; it has {sorted(ds)}"
-            )
-        split = ds[name]
+    for role, name, split, limit in named_splits(ds, data_args):
         missing = {"image", "label"} - set(split.features or {})
         if missing:
             raise ValueError(f"split {name!r} lacks the column(s) {sorted(missing)}")

@@ -9,7 +9,7 @@ The arguments are in :mod:`insar_hf.training.arguments`, the data in
 best checkpoint by validation ROC-AUC (``metric_for_best_model``), evaluates it on the test split
 (:mod:`insar_hf.training.evaluation`), writes the model card (:mod:`insar_hf.training.card`) and
 optionally pushes the model. Checkpoints are reloaded through ``from_pretrained``
-(:func:`_trainer_class`, a workaround for transformers 5's legacy ViT key names).
+(:func:`trainer_class`, a workaround for transformers 5's legacy ViT key names).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from insar_hf.training.evaluation import compute_metrics, evaluate_model, materi
 from insar_hf.training.memory import make_collator
 
 
-def _time_budget_callback(minutes: float):
+def time_budget_callback(minutes: float):
     """A callback that ends training, with a last evaluation and checkpoint, after ``minutes``."""
     from transformers import TrainerCallback
 
@@ -55,7 +55,7 @@ def _time_budget_callback(minutes: float):
     return TimeBudget()
 
 
-def _trainer_class():
+def trainer_class():
     """``Trainer`` whose checkpoint reloads go through ``from_pretrained``.
 
     transformers 5 renamed ViT's modules (``vit.layers.N.attention.q_proj``) but still saves the
@@ -161,9 +161,9 @@ def make_trainer(
     if training_args.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(training_args.early_stopping_patience))
     if training_args.time_budget_minutes:
-        callbacks.append(_time_budget_callback(training_args.time_budget_minutes))
+        callbacks.append(time_budget_callback(training_args.time_budget_minutes))
     train_dataset, eval_dataset, _ = training_datasets(splits, in_memory=data_args.in_memory)
-    trainer = _trainer_class()(
+    trainer = trainer_class()(
         model=model,
         args=training_args,
         data_collator=make_collator(augmentation),
