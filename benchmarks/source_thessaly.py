@@ -33,11 +33,13 @@ def _json_ready(value):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", default="../shared/real-dev", help="real-dev folder")
-    parser.add_argument("--model", default="outputs/source_model", help="source model folder")
+    parser.add_argument(
+        "--model", default=None, help="source model folder (default: the packaged source model)"
+    )
     parser.add_argument("--write", default=None, metavar="FILE.json", help="write the runs here")
     args = parser.parse_args(argv)
     estimator = None
-    if Path(args.model).is_dir():
+    if args.model is None or Path(args.model).is_dir():
         from insar_hf.source.estimator import SourceEstimator
 
         estimator = SourceEstimator.from_pretrained(args.model, device="cpu")
@@ -52,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(result["table"])
     if args.write:
-        out = _json_ready(result) | {"model": args.model if estimator is not None else None}
+        out = _json_ready(result) | {
+            "model": (args.model or "packaged") if estimator is not None else None
+        }
         Path(args.write).write_text(json.dumps(out, indent=2, allow_nan=False))
     return 0
 
