@@ -34,6 +34,7 @@ from insar_hf.inference.boxes import Box, boxes_from_map, boxes_to_map_coordinat
 from insar_hf.inference.explain import MapSettings, explain
 from insar_hf.inference.inputs import (
     check_field,
+    input_list,
     is_judgeable,
     prepare_input,
     read_frame,
@@ -211,12 +212,7 @@ class Detector:
         Prediction or list[Prediction]
             A list when ``x`` is a list or tuple.
         """
-        single = not isinstance(x, (list, tuple))
-        items = [x] if single else list(x)
-        if not items:
-            raise ValueError("predict got an empty list of inputs")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1; got {batch_size}")
+        single, items = input_list(x, batch_size, "predict")
         prepared = [
             prepare_input(
                 item, kind=kind, units=units, wavelength_m=wavelength_m, size=self.image_size

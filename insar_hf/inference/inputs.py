@@ -288,6 +288,21 @@ def _read_checked(path: Path, kind: str | None):
     return phase, kind, product
 
 
+def input_list(x: Any, batch_size: int, caller: str) -> tuple[bool, list]:
+    """``(single, items)`` of a single input or a list / tuple of them, checked.
+
+    Raises ``ValueError`` for an empty list (``"<caller> got an empty list of inputs"``) or a
+    ``batch_size`` below 1.
+    """
+    single = not isinstance(x, (list, tuple))
+    items = [x] if single else list(x)
+    if not items:
+        raise ValueError(f"{caller} got an empty list of inputs")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1; got {batch_size}")
+    return single, items
+
+
 def prepare_input(
     x: Any, *, kind: str | None, units: str, wavelength_m: float | None, size: int
 ) -> ModelInput:

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from insar_hf.inference.inputs import prepare_input
+from insar_hf.inference.inputs import input_list, prepare_input
 from insar_hf.model.default import DEFAULT_SOURCE_MODEL_DIR, default_model_path
 from insar_hf.model.presets import load_model, pixel_values_from_images
 from insar_hf.schema import IMAGE_SIZE
@@ -172,12 +172,7 @@ class SourceEstimator:
             A list when ``x`` is a list or tuple. ``seconds`` is the wall time per input
             (preparation, network and decoding of its batch, shared equally).
         """
-        single = not isinstance(x, (list, tuple))
-        items = [x] if single else list(x)
-        if not items:
-            raise ValueError("estimate got an empty list of inputs")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1; got {batch_size}")
+        single, items = input_list(x, batch_size, "estimate")
         px = _pixel_spacings(pixel_m, len(items))
         results: list[SourceEstimate] = []
         for start in range(0, len(items), batch_size):
