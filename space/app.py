@@ -292,9 +292,9 @@ def build_demo(
                     print_exception=False,
                 ) from err
             known = truth.get(_digest(path)) if len(paths) == 1 else None
-            source = None
+            source = None  # from the prediction's model image: the upload is read once
             if estimator is not None and result.label == "earthquake":
-                source = estimator.estimate(path, kind=kind if needs_kind(path) else None)
+                source = estimator.estimate(result.image, pixel_m=result.pixel_m)
         verdict = "Earthquake deformation" if result.label == "earthquake" else "No earthquake"
         boxes = ", ".join(f"{b.as_list()} (score {b.score:.2f})" for b in result.boxes[:3])
         rule = "calibrated" if result.calibrated else "uncalibrated: the argmax"

@@ -551,7 +551,7 @@ def test_predict_command_reports_a_bad_file_without_traceback(model_dir, tmp_pat
     assert "unsupported file type '.txt'" in capsys.readouterr().err
 
 
-def test_a_products_model_input_knows_its_ground_pixel_spacing(licsar_unw):
+def test_a_products_model_input_knows_its_ground_pixel_spacing(detector, licsar_unw):
     from insar_hf.inference.inputs import prepare_input
 
     model_input = prepare_input(licsar_unw, kind=None, units="rad", wavelength_m=None, size=224)
@@ -560,6 +560,7 @@ def test_a_products_model_input_knows_its_ground_pixel_spacing(licsar_unw):
     m_per_deg = 6_371_000.0 * np.pi / 180.0  # mean Earth radius
     pixel = 0.5 * STEP * m_per_deg * (np.cos(np.radians(lat)) + 1.0)  # mean of width and height
     assert model_input.pixel_m == pytest.approx(pixel * max(rows, cols) / 224, rel=1e-3)
+    assert detector.predict(licsar_unw).pixel_m == model_input.pixel_m  # kept for the estimate
     image_input = prepare_input(
         model_input.image, kind=None, units="rad", wavelength_m=None, size=224
     )

@@ -169,11 +169,6 @@ class Detector:
         maps = normalise_map(upsample_map(out.maps, self.image_size))  # (B, S, S)
         return out.probabilities, out.attentions, maps
 
-    def forward(self, images: Sequence[Any]):
-        """``softmax(logits / T)`` ``(B, C)`` and the attentions, ``L`` x ``(B, H, T, T)`` (CPU)."""
-        probs, attentions, _ = self.explain(images, self.settings("layer"))
-        return probs, attentions
-
     def predict(
         self,
         x: Any,
@@ -249,6 +244,7 @@ class Detector:
                         map_boxes=map_boxes,
                         source=item.source,
                         kind=item.kind,
+                        pixel_m=item.pixel_m,
                         decision_threshold=self.decision_threshold,
                         calibrated=self.calibration is not None,
                     )

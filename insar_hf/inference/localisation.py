@@ -292,12 +292,12 @@ def localisation_scores(
         level = float(chosen.get(method, DEFAULT_BOX_THRESHOLD))  # "random": its own level too
         result[method] = score_maps(maps, truth, boxes, threshold=level)
         result[method] |= {"box_threshold": level, "seconds_per_image": seconds}
-    result["settings"] = {"methods": list(methods), "seed": seed, "default": _default(detector)}
+    result["settings"] = {
+        "methods": list(methods),
+        "seed": seed,
+        "default": detector.map_choice.method,
+    }
     return result
-
-
-def _default(detector: Detector) -> str:
-    return detector.map_choice.method
 
 
 def earthquake_scenes(dataset: Any, max_samples: int | None = None) -> Any:

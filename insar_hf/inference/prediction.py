@@ -45,6 +45,9 @@ class Prediction:
         ``boxes`` in map coordinates ``[x_min, y_min, x_max, y_max]`` for georeferenced input.
     source : str or None
         File name or a short description of the input.
+    pixel_m : float or None
+        Ground spacing of ``image``'s pixels, metres (products only; see
+        :class:`insar_hf.inference.inputs.ModelInput`).
     kind : {"wrapped", "unwrapped"} or None
         The phase the input was rendered from (a product's own unless ``kind`` was passed);
         None for images.
@@ -64,6 +67,7 @@ class Prediction:
     map_boxes: list[list[float]] | None = None
     source: str | None = None
     kind: str | None = None
+    pixel_m: float | None = None
     decision_threshold: float = 0.5
     calibrated: bool = False
 

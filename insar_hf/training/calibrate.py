@@ -129,8 +129,7 @@ def calibrate_model(
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    if not hasattr(eval_split, "select"):
-        eval_split = materialise(eval_split)
+    eval_split = materialise(eval_split)
     logits, columns = predict_logits(model, eval_split, batch_size=batch_size)
     if len(logits) == 0:
         raise CalibrationError(f"the {split!r} split is empty; nothing to calibrate on")
@@ -181,9 +180,7 @@ def choose_map_after_training(
     (:data:`~insar_hf.inference.localisation.FAST_METHODS`), saved as ``localisation.json`` in
     ``out_dir``. A split without earthquake masks removes a stale file and returns None.
     """
-    if not hasattr(eval_split, "select"):
-        eval_split = materialise(eval_split)
-    subset = earthquake_scenes(eval_split, max_samples)
+    subset = earthquake_scenes(materialise(eval_split), max_samples)
     path = Path(out_dir) / LOCALISATION_FILE
     if isinstance(subset, str):
         path.unlink(missing_ok=True)

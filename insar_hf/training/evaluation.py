@@ -299,9 +299,13 @@ def predict_logits(model, dataset, *, batch_size: int = 32) -> tuple[np.ndarray,
 def materialise(dataset):
     """A streaming split as a map-style ``Dataset`` (one pass, cached on disk as Arrow).
 
-    Extra-metrics hooks index the split (``select``), which a stream cannot do.
+    Extra-metrics hooks index the split (``select``), which a stream cannot do. A map-style
+    split (one with ``select``) is returned as it is.
     """
     from datasets import Dataset
+
+    if hasattr(dataset, "select"):
+        return dataset
 
     def rows(nonce: str):  # the nonce keeps datasets from reusing another stream's cache
         yield from dataset
@@ -364,8 +368,7 @@ def evaluate_model(
     """
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    if not hasattr(dataset, "select"):
-        dataset = materialise(dataset)
+    dataset = materialise(dataset)
     logits, cols = predict_logits(model, dataset, batch_size=batch_size)
     if len(logits) == 0:
         raise ValueError(f"the {split!r} split is empty; nothing to evaluate")

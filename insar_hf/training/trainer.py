@@ -206,8 +206,7 @@ def train(
         best_validation_metric=trainer.state.best_metric,
     )
     (out / TRAINING_CONFIG_FILE).write_text(json.dumps(config, indent=2, default=str) + "\n")
-    eval_split = splits["eval"]  # a stream is read once for calibration and the map choice
-    eval_split = eval_split if hasattr(eval_split, "select") else materialise(eval_split)
+    eval_split = materialise(splits["eval"])  # a stream is read once for both uses below
     calibrate_after_training(
         trainer.model,
         eval_split,
