@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -242,14 +243,10 @@ def run_network(
     if scale == 1.0:
         return list(estimates)
     return [
-        SourceEstimate(
-            **(
-                e.as_dict()
-                | {
-                    "epicentre_row_px": e.epicentre_row_px * scale,
-                    "epicentre_col_px": e.epicentre_col_px * scale,
-                }
-            )
+        replace(
+            e,
+            epicentre_row_px=e.epicentre_row_px * scale,
+            epicentre_col_px=e.epicentre_col_px * scale,
         )
         for e in estimates
     ]
