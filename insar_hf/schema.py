@@ -136,6 +136,11 @@ METADATA_FIELDS: dict[str, str] = {
     "no_data_threshold": "float32",
     "no_data_fraction": "float32",
     "masked_fraction": "float32",
+    # real background (#21; "" when the nuisance is simulated): its file, the volcano it shows,
+    # and the group (volcanoes sharing a frame) that its bank's split is made of
+    "background_file": "string",
+    "background_volcano": "string",
+    "background_group": "string",
 }
 """Flat scene metadata: name -> one of :data:`METADATA_DTYPES`, in a fixed order.
 
@@ -149,7 +154,11 @@ of the rupture centroid / of the source centre.  ``lookalikes`` lists, joined by
 atmospheric look-alikes of :data:`insar_hf.simulate.nuisance.LOOKALIKE_NAMES` that reach a
 quarter fringe; ``no_data_fraction`` is the share of NaN in every product (water, frame edge),
 ``masked_fraction`` the further share the unwrapped product masks (coherence under
-``no_data_threshold``).
+``no_data_threshold``).  A scene on a real background (``background_file`` set,
+:mod:`insar_hf.simulate.background`) has no simulated nuisance: those fields are missing, its
+``mean_coherence`` is the background's mean pseudo-correlation over valid pixels,
+``masked_fraction`` the share of valid pixels under ``background_coherence_threshold`` (which
+``no_data_threshold`` then holds).
 """
 
 

@@ -13,6 +13,7 @@ examples:
   insar-hf calibrate --model outputs/vit_micro_demo --dataset outputs/demo_dataset
   insar-hf calibrate --model runs/vit --dataset user/insar-synthetic --target-fpr 0.01
   insar-hf evaluate --model runs/vit --dataset user/insar-synthetic --split test
+  insar-hf calibrate --model runs/vit --dataset mix --real-backgrounds ../shared/real-backgrounds
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
+from insar_hf.commands.generate import comma_floats
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +38,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=0.05,
         help="false-positive rate the threshold is chosen for, in (0, 1) (default: 0.05)",
+    )
+    parser.add_argument(
+        "--real-backgrounds",
+        metavar="DIR",
+        default=None,
+        help="folder of real earthquake-free wrapped interferograms (insar-hf generate "
+        "--real-backgrounds): the threshold is then set for at most --target-fpr false alarms "
+        "on the raw interferograms of its validation volcanoes (the same split by volcano as "
+        "the dataset's), not on the split's synthetic negatives",
+    )
+    parser.add_argument(
+        "--background-splits",
+        type=comma_floats,
+        default=None,
+        help="train,validation,test shares of the backgrounds (default 0.7,0.15,0.15)",
     )
     parser.add_argument("--batch-size", type=int, default=64, help="images per forward pass")
     parser.add_argument("--max-samples", type=int, default=None, help="use the first N only")
@@ -84,6 +102,19 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"--dataset {args.dataset} --split {args.split}: {first}")
     if args.max_samples is not None:
         split = split.select(range(min(args.max_samples, len(split))))
+    bank = None
+    if args.real_backgrounds is not None:
+        from insar_hf.backgrounds import BackgroundBank
+
+        try:
+            bank = BackgroundBank(
+                args.real_backgrounds, args.background_splits or (0.7, 0.15, 0.15)
+            )
+            bank.split("validation")
+        except ValueError as err:
+            return fail(str(err))
+    elif args.background_splits is not None:
+        return fail("--background-splits needs --real-backgrounds DIR")
     model = load_model(folder, attn_implementation="sdpa")
     try:
         result = calibrate_model(
@@ -93,15 +124,22 @@ def run(args: argparse.Namespace) -> int:
             target_false_positive_rate=args.target_fpr,
             batch_size=args.batch_size,
             split=args.split,
+            real_backgrounds=bank,
         )
     except CalibrationError as err:
         return fail(str(err))
     if (folder / METRICS_FILE).is_file():
         write_model_card(folder)
+    where = (
+        f"false alarms on {result['n_threshold']} real backgrounds <= {args.target_fpr:g} (got "
+        f"{result['threshold_false_positive_rate']:.4f}; {args.split} false-positive rate "
+        if bank is not None
+        else f"false-positive rate <= {args.target_fpr:g} (got "
+    )
     print(
         f"{args.split} ({result['n_validation']} samples): T = {result['temperature']:.4f}, "
-        f"threshold = {result['threshold']:.4f} for false-positive rate <= {args.target_fpr:g} "
-        f"(got {result['validation_false_positive_rate']:.4f}, detection rate "
+        f"threshold = {result['threshold']:.4f} for {where}"
+        f"{result['validation_false_positive_rate']:.4f}, detection rate "
         f"{result['validation_detection_rate']:.4f}), ECE {result['ece_before']:.4f} -> "
         f"{result['ece_after']:.4f} -> {folder / 'calibration.json'}, {folder / RELIABILITY_FIGURE}"
     )

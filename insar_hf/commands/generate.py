@@ -11,6 +11,13 @@ examples:
   insar-hf generate --split-sizes 805436,100679,100681 --out paper --workers 16
   insar-hf generate --num-samples 1006796 --out paper --shard-index 3 --num-shards 64
   insar-hf generate --merge --out paper --push-to-hub my-org/insar-synthetic-earthquakes
+
+real backgrounds (real earthquake-free wrapped interferograms as the nuisance of a share of the
+wrapped scenes, of every class alike; split by volcano, so validation and test scenes never show
+a training volcano; see docs/generator.md):
+  insar-hf generate --num-samples 6000 --out mix --real-backgrounds ../shared/real-backgrounds
+  insar-hf generate --num-samples 6000 --out mix --real-backgrounds my_region_products/ \
+      --real-background-fraction 0.75 --background-splits 0.6,0.2,0.2
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ import json
 import sys
 
 
-def _floats(text: str) -> tuple[float, ...]:
+def comma_floats(text: str) -> tuple[float, ...]:
+    """``argparse`` type of comma-separated numbers (``0.7,0.15,0.15``)."""
     try:
         return tuple(float(v) for v in text.split(","))
     except ValueError:
@@ -45,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--splits",
-        type=_floats,
+        type=comma_floats,
         default=(0.8, 0.1, 0.1),
         help="train,validation,test fractions (floored, test takes the rest; default 0.8,0.1,0.1)",
     )
@@ -63,6 +71,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="JSON file of insar_hf.simulate.config.SceneConfig fields",
     )
+    parser.add_argument(
+        "--real-backgrounds",
+        metavar="DIR",
+        default=None,
+        help="folder of real earthquake-free wrapped interferograms (8-bit phase PNG / TIFF, "
+        "LiCSAR *.geo.diff_pha.tif, HyP3 *_wrapped_phase.tif, NAME.diff + NAME.par; searched "
+        "recursively) to draw the nuisance of wrapped scenes from",
+    )
+    parser.add_argument(
+        "--real-background-fraction",
+        type=float,
+        default=None,
+        help="share of wrapped scenes on a real background (default "
+        f"{DEFAULT_REAL_BACKGROUND_FRACTION} with --real-backgrounds; overrides --scene-config)",
+    )
+    parser.add_argument(
+        "--background-splits",
+        type=comma_floats,
+        default=None,
+        help="train,validation,test shares of the backgrounds' files, dealt out by volcano / "
+        "frame (default 0.7,0.15,0.15)",
+    )
     parser.add_argument("--shard-index", type=int, default=None, help="this machine's index")
     parser.add_argument("--num-shards", type=int, default=None, help="number of machines")
     parser.add_argument(
@@ -76,13 +106,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _scene_config(path: str | None):
-    if path is None:
-        return None
+DEFAULT_REAL_BACKGROUND_FRACTION = 0.5
+"""Share of wrapped scenes on a real background when ``--real-backgrounds`` is given alone."""
+
+
+def _scene_config(args: argparse.Namespace):
+    """The scene config of the options: ``--scene-config`` with the real-background fraction."""
     from insar_hf.simulate.config import SceneConfig
 
-    with open(path) as f:
-        return SceneConfig(**json.load(f))
+    config = None
+    if args.scene_config is not None:
+        with open(args.scene_config) as f:
+            config = SceneConfig(**json.load(f))
+    fraction = args.real_background_fraction
+    if fraction is None and args.real_backgrounds is not None:
+        if config is None or config.real_background_fraction == 0:
+            fraction = DEFAULT_REAL_BACKGROUND_FRACTION
+    if fraction is not None:
+        config = (config or SceneConfig()).replace(real_background_fraction=fraction)
+    return config
+
+
+def _backgrounds(args: argparse.Namespace):
+    """The bank of ``--real-backgrounds`` (None without it), with ``--background-splits``."""
+    if args.real_backgrounds is None:
+        if args.background_splits is not None:
+            raise ValueError("--background-splits needs --real-backgrounds DIR")
+        return None
+    from insar_hf.backgrounds import BackgroundBank
+
+    if args.background_splits is None:
+        return BackgroundBank(args.real_backgrounds)
+    return BackgroundBank(args.real_backgrounds, args.background_splits)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -113,7 +168,8 @@ def _run(args: argparse.Namespace) -> int:
             workers=args.workers,
             shard_size=args.shard_size,
             with_raw=args.with_raw,
-            scene_config=_scene_config(args.scene_config),
+            scene_config=_scene_config(args),
+            backgrounds=_backgrounds(args),
             shard_index=args.shard_index,
             num_shards=args.num_shards,
             progress=not args.no_progress,

@@ -117,6 +117,61 @@ def field_table(features) -> str:
     return "\n".join(rows)
 
 
+BACKGROUND_CREDIT = """The real backgrounds are third-party interferograms: credit their
+source. insar_hf's default model was trained on COMET-LiCSAR products (Lazecky et al. 2020,
+Remote Sensing 12(15) 2430; contain modified Copernicus Sentinel data) as cropped by Bountos,
+Papoutsis, Michail, Karavias, Elias and Papoutsis (2021, "Self-supervised contrastive learning for
+volcanic unrest detection", IEEE GRSL; labels after Anantrasirichai et al. 2018, 2019), repository
+ngbountos/DeepCubeVolcano."""
+
+
+def backgrounds_section(params: dict[str, Any]) -> str:
+    """The card's "Real backgrounds" section: the bank's identity and splits, and the credit."""
+    bank = params.get("real_backgrounds")
+    if not bank:
+        return ""
+    fraction = (params.get("scene_config") or {}).get("real_background_fraction", 0.0)
+    rows = "\n".join(
+        f"| {split} | {bank[split]['files']:,} | {bank[split]['groups']:,} | "
+        f"{bank[split]['volcanoes']:,} |"
+        for split in SPLITS
+    )
+    return f"""
+## Real backgrounds
+
+In {float(fraction):.0%} of the wrapped scenes, of every class alike, the nuisance and the
+decorrelation are a **real earthquake-free interferogram** instead of the simulator's
+(`insar_hf.simulate.background`): a random crop (flipped, rotated, negated, offset) of one of
+{bank["files"]:,} files (bank digest `{bank["digest"][:16]}`), with the scene's deformation drawn on
+the background's own grid (8-bit images at {bank["phase8_pixel_m"]:g} m) and line of sight, added
+to its phase, and judged visible against the background's own nuisance; the product is
+quantised to the background's levels whatever the label. Unwrapped scenes stay synthetic. Each
+row names its `background_file`, `background_volcano` and `background_group`. The files are
+split by group (volcanoes sharing a frame stay together; shares
+{", ".join(f"{f:g}" for f in bank["split_fractions"])}), and each split's scenes use that split's
+files only:
+
+| split | files | groups | volcanoes |
+|---|---|---|---|
+{rows}
+
+{BACKGROUND_CREDIT}
+"""
+
+
+def regenerate_backgrounds(params: dict[str, Any]) -> str:
+    """The options that the card's regeneration command needs for a bank (or nothing)."""
+    bank = params.get("real_backgrounds")
+    if not bank:
+        return ""
+    fraction = (params.get("scene_config") or {}).get("real_background_fraction", 0.0)
+    splits = ",".join(f"{f:g}" for f in bank["split_fractions"])
+    return (
+        f" \\\n    --real-backgrounds BANK --real-background-fraction {fraction:g} "
+        f"--background-splits {splits}  # BANK: the files of digest {bank['digest'][:16]}"
+    )
+
+
 def card_text(params: dict[str, Any], features, histogram: str | None) -> str:
     """The Markdown prose that follows the YAML header."""
     sizes = params["split_sizes"]
@@ -131,6 +186,7 @@ def card_text(params: dict[str, Any], features, histogram: str | None) -> str:
         else "Raw phase arrays are not stored (regenerate with `--with-raw` to get them)."
     )
     citation = CITATION.replace("{version}", __version__)
+    backgrounds = backgrounds_section(params)
     return f"""
 # {PRETTY_NAME}
 
@@ -175,6 +231,7 @@ processes or machines. A scene is a map-projected patch (north up) on which:
    `insar_hf.render.render_interferogram`, the same function the detector applies to real
    products, so synthetic and real interferograms are encoded identically.
 
+{backgrounds}
 ## Labels
 
 `label` is 1 (`earthquake`) when the scene contains fault deformation that is visible and 0
@@ -204,7 +261,7 @@ The exact sampling ranges are those of `insar_hf.simulate.config.SceneConfig`, s
 regenerate the set bit for bit:
 
 ```bash
-insar-hf generate --num-samples {total} --seed {params["seed"]} --shard-size {params["shard_size"]} --out DIR
+insar-hf generate --num-samples {total} --seed {params["seed"]} --shard-size {params["shard_size"]} --out DIR{regenerate_backgrounds(params)}
 insar-hf check-dataset DIR
 ```
 

@@ -48,6 +48,7 @@ from insar_hf.dataset.layout import (
     shard_plan,
 )
 from insar_hf.dataset.rows import dataset_features, rows_to_table, scene_to_row
+from insar_hf.dataset.scenes import backgrounds_record, open_backgrounds, row_scene
 from insar_hf.dataset.shards import (
     ROW_GROUP_SIZE,
     remove_own_temporaries,
@@ -56,8 +57,6 @@ from insar_hf.dataset.shards import (
 )
 from insar_hf.schema import IMAGE_SIZE, SPLITS
 from insar_hf.simulate.config import SceneConfig
-from insar_hf.simulate.scene import sample_scene
-from insar_hf.simulate.seeds import scene_seed_sequence
 from insar_hf.version import __version__
 
 TASK_SIZE = 20
@@ -150,11 +149,12 @@ def _raw_shape(config) -> tuple[int, int]:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(seed, config, with_raw, fail_at=None):
+def _init_worker(seed, config, with_raw, fail_at=None, bank=None):
     _WORKER.update(
         fail_at=fail_at,
         seed=seed,
         config=config,
+        bank=bank,
         with_raw=with_raw,
         features=dataset_features(with_raw, raw_shape=_raw_shape(config)),
     )
@@ -168,7 +168,7 @@ def _build_rows(task: tuple[str, int, int]):
         raise RuntimeError(f"simulated worker failure at {split}:{start}")
     rows = []
     for index in range(start, stop):
-        scene = sample_scene(scene_seed_sequence(w["seed"], split, index), w["config"])
+        scene = row_scene(w["seed"], split, index, w["config"], w["bank"])
         rows.append(scene_to_row(scene, w["with_raw"]))
     return rows_to_table(rows, w["features"])
 
@@ -216,6 +216,7 @@ def generate_dataset(
     shard_size: int = 1000,
     with_raw: bool = False,
     scene_config=None,
+    backgrounds=None,
     shard_index: int | None = None,
     num_shards: int | None = None,
     progress: bool = True,
@@ -240,6 +241,11 @@ def generate_dataset(
         Also store float16 ``wrapped_rad`` / ``unwrapped_rad`` arrays.
     scene_config
         A :class:`~insar_hf.simulate.config.SceneConfig` (default ``SceneConfig()``).
+    backgrounds
+        Real backgrounds (a :class:`~insar_hf.backgrounds.BackgroundBank` or its folder), needed
+        when ``scene_config.real_background_fraction > 0``: each split's scenes are drawn on that
+        split's backgrounds (split by volcano); the bank's identity is recorded in the
+        generation file and the card.
     shard_index, num_shards
         Build only this machine's shards (round-robin); run :func:`merge` when all are done.
         Without them every shard is built and the card is written.
@@ -275,6 +281,7 @@ def generate_dataset(
         sizes = split_sizes(num_samples, splits)
     check_split_sizes(sizes, None if split_sizes_ is not None else splits)
     config = _scene_config(scene_config)
+    bank = open_backgrounds(backgrounds, config)
     if workers is None:  # the cores this process may use (SLURM / taskset / containers)
         workers = (
             len(os.sched_getaffinity(0))
@@ -300,6 +307,7 @@ def generate_dataset(
             "row_group_size": ROW_GROUP_SIZE,
             "with_raw": with_raw,
             "scene_config": _config_to_dict(config),
+            "real_backgrounds": backgrounds_record(bank),
             "insar_hf_version": __version__,
         },
     )
@@ -331,13 +339,13 @@ def generate_dataset(
     pool = None
     fail_at = os.environ.get("INSAR_HF_FAIL_AT")
     if workers == 1 or len(tasks) <= 1:
-        _init_worker(seed, config, with_raw, fail_at)
+        _init_worker(seed, config, with_raw, fail_at, bank)
         results = map(_build_rows, tasks)
     else:
         pool = mp.get_context().Pool(
             min(workers, len(tasks)),
             initializer=_init_worker,
-            initargs=(seed, config, with_raw, fail_at),
+            initargs=(seed, config, with_raw, fail_at, bank),
         )
         results = pool.imap(_build_rows, tasks)
     try:

@@ -45,10 +45,10 @@ from typing import Any
 from PIL import Image
 
 from insar_hf.dataset.rows import dataset_features, rows_to_table, scene_to_row
+from insar_hf.dataset.scenes import open_backgrounds, row_scene
 from insar_hf.render import render_interferogram
 from insar_hf.schema import KIND_NAMES, SPLITS, metadata_columns, typed_metadata
 from insar_hf.simulate.config import SceneConfig
-from insar_hf.simulate.scene import sample_scene
 from insar_hf.simulate.seeds import scene_seed_sequence
 
 BLOCK_SIZE = 16
@@ -97,20 +97,20 @@ def stream_example(scene, *, metadata: bool = True) -> dict[str, Any]:
     return row
 
 
-def _row(seed: int, split: str, index: int, config, full_rows: bool, metadata: bool):
-    scene = sample_scene(scene_seed_sequence(seed, split, index), config)
+def _row(seed: int, split: str, index: int, config, full_rows: bool, metadata: bool, bank=None):
+    scene = row_scene(seed, split, index, config, bank)
     return scene_to_row(scene) if full_rows else stream_example(scene, metadata=metadata)
 
 
-def _ranges_examples(ranges, *, seed, split, config, full_rows, metadata):
+def _ranges_examples(ranges, *, seed, split, config, full_rows, metadata, bank):
     """Generator of a finite stream: every index of each ``(start, stop)`` range, in order."""
     for start, stop in ranges:
         for index in range(start, stop):
-            yield _row(seed, split, index, config, full_rows, metadata)
+            yield _row(seed, split, index, config, full_rows, metadata, bank)
 
 
 def _endless_examples(
-    shards, *, num_shards, block_size, start, seed, split, config, full_rows, metadata
+    shards, *, num_shards, block_size, start, seed, split, config, full_rows, metadata, bank
 ):
     """Generator of an endless stream: the blocks ``b * num_shards + s`` of source ``s``, for ever.
 
@@ -120,7 +120,7 @@ def _endless_examples(
         for shard in shards:
             first = start + (block * num_shards + shard) * block_size
             for index in range(first, first + block_size):
-                yield _row(seed, split, index, config, full_rows, metadata)
+                yield _row(seed, split, index, config, full_rows, metadata, bank)
 
 
 def _check_positive(name: str, value: int | None, *, allow_none: bool = False) -> None:
@@ -137,6 +137,7 @@ def synthetic_stream(
     num_samples: int | None = None,
     start: int = 0,
     scene_config: SceneConfig | None = None,
+    backgrounds=None,
     metadata: bool = True,
     full_rows: bool = False,
     num_shards: int = STREAM_SHARDS,
@@ -157,6 +158,9 @@ def synthetic_stream(
         First index (e.g. past the rows of a parquet set made with the same seed).
     scene_config
         A :class:`~insar_hf.simulate.config.SceneConfig` (default ``SceneConfig()``).
+    backgrounds
+        Real backgrounds (a :class:`~insar_hf.backgrounds.BackgroundBank` or its folder), needed
+        when the config's ``real_background_fraction > 0``; the split's own backgrounds are used.
     metadata
         Add the metadata columns (cheap: they come with the scene).
     full_rows
@@ -180,12 +184,14 @@ def synthetic_stream(
     if not (isinstance(start, numbers.Integral) and not isinstance(start, bool) and start >= 0):
         raise ValueError(f"start must be an integer >= 0, got {start!r}")
     scene_seed_sequence(seed, split, start)  # refuses a bad seed now, not inside a worker
+    config = SceneConfig() if scene_config is None else scene_config
     common = dict(
         seed=int(seed),
         split=split,
-        config=SceneConfig() if scene_config is None else scene_config,
+        config=config,
         full_rows=full_rows,
         metadata=metadata,
+        bank=open_backgrounds(backgrounds, config),
     )
     features = stream_features(metadata=metadata, full_rows=full_rows)
     if num_samples is None:
@@ -208,8 +214,8 @@ def synthetic_stream(
 
 def _rows_table(task):
     """The parquet rows ``[start, stop)`` of ``split`` as a pyarrow table (a worker task)."""
-    seed, split, start, stop, config = task
-    rows = [_row(seed, split, i, config, True, True) for i in range(start, stop)]
+    seed, split, start, stop, config, bank = task
+    rows = [_row(seed, split, i, config, True, True, bank) for i in range(start, stop)]
     return rows_to_table(rows, dataset_features())
 
 
@@ -219,12 +225,13 @@ def synthetic_split(
     seed: int,
     num_samples: int,
     scene_config: SceneConfig | None = None,
+    backgrounds=None,
     workers: int = 1,
 ):
     """Rows ``0 .. num_samples - 1`` of ``split``, in memory: a map-style ``datasets.Dataset``.
 
     Every column of the parquet set, equal to the rows that ``generate_dataset`` writes with the
-    same seed and config. ``workers`` processes build them (1: this process).
+    same seed, config and backgrounds. ``workers`` processes build them (1: this process).
     """
     import pyarrow as pa
     from datasets import Dataset
@@ -236,8 +243,9 @@ def synthetic_split(
     _check_positive("workers", workers)
     scene_seed_sequence(seed, split, 0)
     config = SceneConfig() if scene_config is None else scene_config
+    bank = open_backgrounds(backgrounds, config)
     tasks = [
-        (int(seed), split, a, min(a + TASK_SIZE, num_samples), config)
+        (int(seed), split, a, min(a + TASK_SIZE, num_samples), config, bank)
         for a in range(0, num_samples, TASK_SIZE)
     ]
     if workers == 1 or len(tasks) == 1:
@@ -255,6 +263,7 @@ def stream_splits(
     num_eval: int,
     num_test: int,
     scene_config: SceneConfig | None = None,
+    backgrounds=None,
     train_start: int = 0,
     workers: int = 1,
 ) -> dict[str, Any]:
@@ -265,20 +274,11 @@ def stream_splits(
     as map-style datasets (:func:`synthetic_split`), the rows a parquet set of the same seed
     holds, so that ``Trainer`` can evaluate them and the test metrics compare across runs.
     """
+    config = SceneConfig() if scene_config is None else scene_config
+    bank = open_backgrounds(backgrounds, config)
+    common = dict(seed=seed, scene_config=config, backgrounds=bank)
     return {
-        "train": synthetic_stream("train", seed=seed, start=train_start, scene_config=scene_config),
-        "eval": synthetic_split(
-            "validation",
-            seed=seed,
-            num_samples=num_eval,
-            scene_config=scene_config,
-            workers=workers,
-        ),
-        "test": synthetic_split(
-            "test",
-            seed=seed,
-            num_samples=num_test,
-            scene_config=scene_config,
-            workers=workers,
-        ),
+        "train": synthetic_stream("train", start=train_start, **common),
+        "eval": synthetic_split("validation", num_samples=num_eval, workers=workers, **common),
+        "test": synthetic_split("test", num_samples=num_test, workers=workers, **common),
     }

@@ -229,6 +229,10 @@ class Calibration:
         Binary ECE (:data:`ECE_BINS` bins) on ``split`` at ``T = 1`` and at ``T``.
     validation_false_positive_rate, validation_detection_rate
         What the threshold gives on ``split``.
+    threshold_set_on, n_threshold, threshold_false_positive_rate
+        Where the threshold's false alarms were counted when not on ``split`` (``""``: on
+        ``split``), e.g. the real earthquake-free interferograms of the validation volcanoes of
+        a bank of real backgrounds; how many; and the false-alarm rate it gives there.
     """
 
     temperature: float
@@ -240,6 +244,9 @@ class Calibration:
     split: str = "validation"
     validation_false_positive_rate: float | None = None
     validation_detection_rate: float | None = None
+    threshold_set_on: str = ""
+    n_threshold: int = 0
+    threshold_false_positive_rate: float | None = None
 
     def __post_init__(self):
         if not (math.isfinite(self.temperature) and self.temperature > 0):

@@ -321,3 +321,26 @@ def check_scene_config(config: SceneConfig) -> None:
         config.surface_rupture_depth_m >= 0,
         f"surface_rupture_depth_m must be >= 0 metres, got {config.surface_rupture_depth_m}",
     )
+    # Real backgrounds (#21).
+    need(
+        0.0 <= config.real_background_fraction <= 1.0,
+        "real_background_fraction must be a probability in [0, 1], "
+        f"got {config.real_background_fraction}",
+    )
+    need(
+        is_int(config.background_crop_max_px)
+        and config.background_crop_max_px >= config.image_size_px,
+        f"background_crop_max_px must be an integer >= image_size_px ({config.image_size_px}), "
+        f"got {config.background_crop_max_px!r}",
+    )
+    need(
+        is_int(config.background_coherence_window_px)
+        and 3 <= config.background_coherence_window_px <= 15,
+        "background_coherence_window_px must be an integer in [3, 15], "
+        f"got {config.background_coherence_window_px!r}",
+    )
+    need(
+        0.0 < config.background_coherence_threshold < 1.0,
+        "background_coherence_threshold must lie in (0, 1), "
+        f"got {config.background_coherence_threshold}",
+    )

@@ -14,6 +14,7 @@ also carries the LOS unit vector and the metres-to-phase factor the later steps 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -27,7 +28,7 @@ from insar_hf.simulate.seeds import choose, log_uniform
 if TYPE_CHECKING:
     from insar_hf.simulate.config import SceneConfig
 
-__all__ = ["Design", "draw_design"]
+__all__ = ["Design", "draw_design", "on_background"]
 
 
 @dataclass(frozen=True)
@@ -111,3 +112,40 @@ def _draw_pixel_spacing(
         return design_mw, span, pixel_m
     pixel_m = log_uniform(rng, config.pixel_spacing_min_m, config.pixel_spacing_max_m)
     return float("nan"), float("nan"), pixel_m
+
+
+def on_background(
+    design: Design, sensor_key: str, pass_direction: str, pixel_m: float, tolerance_rad: float
+) -> Design:
+    """``design`` moved onto a real background: its sensor, its pass and its grid spacing.
+
+    The design's own draws are reused, so the stream draws nothing more: the heading keeps its
+    jitter about the typical heading of the background's pass (``pass_direction = ""``, unknown:
+    the design's pass), and the incidence keeps its place in the sensor's range.  Class, kind,
+    design magnitude and span factor are unchanged.
+    """
+    sensor = los_mod.SENSORS[sensor_key]
+    pass_direction = pass_direction or design.pass_direction
+    jitter = design.heading_deg - los_mod.typical_heading_deg(design.pass_direction)
+    heading = los_mod.typical_heading_deg(pass_direction) + jitter
+    heading = float((heading + 180.0) % 360.0 - 180.0)
+    old = design.sensor
+    share = (design.incidence_deg - old.incidence_min_deg) / max(
+        old.incidence_max_deg - old.incidence_min_deg, 1e-9
+    )
+    incidence = sensor.incidence_min_deg + share * (
+        sensor.incidence_max_deg - sensor.incidence_min_deg
+    )
+    wavelength = sensor.wavelength_m
+    return dataclasses.replace(
+        design,
+        sensor_key=sensor_key,
+        sensor=sensor,
+        pass_direction=pass_direction,
+        heading_deg=heading,
+        incidence_deg=float(incidence),
+        pixel_m=float(pixel_m),
+        los_enu=los_mod.los_unit_vector(heading, float(incidence)),
+        to_phase=np.float32(-4.0 * math.pi / wavelength),
+        tol_m=tolerance_rad * wavelength / (4.0 * math.pi),
+    )

@@ -71,7 +71,8 @@ def signal_to_nuisance(eq_los_m: np.ndarray, nuisance_m: np.ndarray, mask: np.nd
     """``max |eq_los|`` over ``mask`` / the 1-99 % span of ``nuisance_m`` in the mask's box.
 
     The span is taken over every other pixel of the box (a subsample: percentiles of a smooth
-    field barely change); ``inf`` for a flat nuisance, 0 for an empty mask.
+    field barely change) where ``nuisance_m`` is finite (NaN: unknown, e.g. a real background's
+    decorrelated pixels); ``inf`` for a flat or unknown nuisance, 0 for an empty mask.
     """
     rows = np.flatnonzero(mask.any(axis=1))
     if rows.size == 0:
@@ -79,6 +80,11 @@ def signal_to_nuisance(eq_los_m: np.ndarray, nuisance_m: np.ndarray, mask: np.nd
     cols = np.flatnonzero(mask.any(axis=0))
     signal = float(np.abs(eq_los_m[mask]).max())
     box = nuisance_m[rows[0] : rows[-1] + 1 : 2, cols[0] : cols[-1] + 1 : 2].ravel()
+    finite = np.isfinite(box)
+    if not finite.all():  # a real background's nuisance is known on coherent pixels only
+        box = box[finite]
+        if box.size == 0:
+            return math.inf
     lo, hi = np.quantile(box, (0.01, 0.99))
     span = float(hi - lo)
     return signal / span if span > 0 else math.inf

@@ -26,6 +26,14 @@ rule are described in ``docs/generator.md``; in short, for one scene:
    noisy phase); ``unwrapped`` the same phase unwrapped, plus any unwrapping error, NaN also
    where coherence is under ``no_data_threshold``.
 
+*On a real background* (``real_background_fraction`` of the wrapped scenes, of every class alike,
+decided by ``SeedSequence`` child 3 when a bank of backgrounds is given): step 2 is replaced by a
+randomly cropped, flipped, rotated, negated and offset real earthquake-free interferogram
+(:mod:`insar_hf.simulate.background`, the same child 3 draws it) whose grid sets the pixel
+spacing and whose pass sets the line of sight; step 3 is unchanged, with the visibility judged
+against the background's own nuisance; step 4 adds the deformation to the background's coherent
+pixels and quantises the product to the background's levels.
+
 The label rule is in :mod:`insar_hf.simulate.label`: label 1 iff the scene holds an earthquake
 whose quarter-fringe mask has ``min_visible_pixels`` valid pixels and whose signal stands out
 from the nuisance around it (``min_signal_to_nuisance``); hard negatives and look-alikes are
@@ -45,19 +53,20 @@ In code, :func:`sample_scene` calls one function per step:
 :func:`~insar_hf.simulate.nuisance.atmospheric_delay_m` and
 :func:`~insar_hf.simulate.nuisance.draw_surface` (child 1, in this order);
 :func:`~insar_hf.simulate.label.draw_source` (child 2, with the redraws and the label rule);
-``_compose`` and ``_scene_metadata`` (here).  The streams are independent generators and each draws in a fixed order.
+``_compose`` and ``_scene_metadata`` (here); on a real background
+:func:`~insar_hf.simulate.background_scene.sample_on_background` instead of the nuisance and
+compose steps.  The streams are independent generators and each draws in a fixed order.
 """
 
 from __future__ import annotations
 
 import math
-import time
-from dataclasses import dataclass
 
 import numpy as np
 
 from insar_hf.physics import los as los_mod
-from insar_hf.schema import METADATA_FIELDS, missing_value, typed_metadata
+from insar_hf.schema import typed_metadata
+from insar_hf.simulate.background_scene import sample_on_background
 from insar_hf.simulate.config import SceneConfig
 from insar_hf.simulate.design import Design, draw_design
 from insar_hf.simulate.label import QUARTER_FRINGE_RAD, Source, draw_source
@@ -70,75 +79,11 @@ from insar_hf.simulate.nuisance import (
     draw_nuisance_parameters,
     draw_surface,
 )
-from insar_hf.simulate.seeds import child_rng, root_sequence, seed_metadata
+from insar_hf.simulate.scene_record import Scene, StageClock, bbox_from_mask, design_metadata
+from insar_hf.simulate.seeds import child_rng, root_sequence
 from insar_hf.simulate.surface import filter_phase_pair_rad
 
 __all__ = ["QUARTER_FRINGE_RAD", "Scene", "bbox_from_mask", "sample_scene"]
-
-
-# -------------------------------------------------------------------------------- scene
-
-
-@dataclass
-class Scene:
-    """One synthetic interferogram.
-
-    Arrays have shape ``(rows, cols) = (image_size_px, image_size_px)``; row 0 is north.
-
-    Attributes
-    ----------
-    los_m : ndarray, float32
-        Total LOS displacement-equivalent (m, positive = range increase): earthquake or
-        hard-negative deformation + every delay (turbulent, stratified, ramp, look-alikes).
-        Finite everywhere; phase noise and unwrapping errors are not in it.
-    eq_los_m : ndarray, float32
-        The earthquake's part of ``los_m`` (zeros when no earthquake was drawn).
-    unwrapped_rad : ndarray, float32
-        The unwrapped product: ``-4 pi / wavelength * los_m`` + filtered phase noise + any
-        unwrapping error; NaN on water, beyond the frame's edge and where coherence is under
-        ``metadata["no_data_threshold"]``.
-    wrapped_rad : ndarray, float32
-        The wrapped product, in ``[-pi, pi)``: the same phase without the unwrapping error,
-        NaN only on water and beyond the frame's edge.
-    coherence : ndarray, float32
-        Coherence in [0, 1] (after any near-field decorrelation of a surface rupture).
-    deformation_mask : ndarray, bool
-        Valid pixels where the earthquake's phase is at least a quarter fringe; all False for
-        label 0.
-    deformation_bbox : list of 4 int
-        ``[x_min, y_min, x_max, y_max]`` of the mask, half-open pixels; ``[0, 0, 0, 0]`` if empty.
-    kind : str
-        ``"wrapped"`` or ``"unwrapped"``: the product the dataset shows the model.
-    label : int
-        1 earthquake visible, 0 otherwise (:mod:`insar_hf.simulate.label`).
-    metadata : dict
-        Flat, keys and types in :data:`METADATA_FIELDS`.
-    """
-
-    los_m: np.ndarray
-    eq_los_m: np.ndarray
-    unwrapped_rad: np.ndarray
-    wrapped_rad: np.ndarray
-    coherence: np.ndarray
-    deformation_mask: np.ndarray
-    deformation_bbox: list[int]
-    kind: str
-    label: int
-    metadata: dict
-
-    @property
-    def field_rad(self) -> np.ndarray:
-        """The phase of this scene's ``kind`` (wrapped or unwrapped), NaN = no data."""
-        return self.wrapped_rad if self.kind == "wrapped" else self.unwrapped_rad
-
-
-def bbox_from_mask(mask: np.ndarray) -> list[int]:
-    """``[x_min, y_min, x_max, y_max]`` (half-open, pixels) of a boolean mask; zeros if empty."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    if rows.size == 0:
-        return [0, 0, 0, 0]
-    cols = np.flatnonzero(mask.any(axis=0))
-    return [int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1]
 
 
 # ------------------------------------------------------------------------------ compose
@@ -186,17 +131,6 @@ def _compose(
     return los_total, unwrapped, wrapped, coherence, masked
 
 
-def _empty_metadata() -> dict:
-    """Every field of :data:`METADATA_FIELDS` at its missing value (no source drawn)."""
-    meta = {}
-    for name, dtype in METADATA_FIELDS.items():
-        meta[name] = missing_value(dtype)
-    meta["mechanism"] = "none"
-    meta["redraws"] = 0
-    meta["visible_pixels"] = 0
-    return meta
-
-
 def _scene_metadata(
     root: np.random.SeedSequence,
     config: SceneConfig,
@@ -209,22 +143,8 @@ def _scene_metadata(
 ) -> dict:
     """Step 5: the flat metadata, typed and ordered as :data:`METADATA_FIELDS`."""
     p, nan = nuisance, math.nan
-    meta = _empty_metadata() | source.metadata
+    meta = design_metadata(root, design, source)
     meta |= {
-        "label": source.label,
-        "kind": design.kind,
-        "deformation_source": source.deformation_source,
-        "hard_negative": design.hard,
-        **seed_metadata(root),
-        "sensor": design.sensor_key,
-        "band": design.sensor.band,
-        "wavelength_m": design.sensor.wavelength_m,
-        "pass_direction": design.pass_direction,
-        "heading_deg": design.heading_deg,
-        "incidence_deg": design.incidence_deg,
-        "pixel_m": design.pixel_m,
-        "design_mw": design.design_mw,
-        "span_factor": design.span_factor,
         "atmosphere_strength": p.strength,
         "turbulence_rms_m": atmo.turbulence_rms_m,
         "turbulence_beta": config.turbulence_beta,
@@ -256,22 +176,12 @@ def _scene_metadata(
 _DEFAULT_CONFIG = SceneConfig()  # frozen, so one shared instance (validation costs ~1 ms)
 
 
-class _Clock:
-    """Adds the seconds since the previous lap to ``timings[stage]`` (no-op without a dict)."""
-
-    def __init__(self, timings: dict[str, float] | None) -> None:
-        self.timings = timings
-        self.last = time.perf_counter() if timings is not None else 0.0
-
-    def lap(self, stage: str) -> None:
-        if self.timings is not None:
-            now = time.perf_counter()
-            self.timings[stage] = self.timings.get(stage, 0.0) + now - self.last
-            self.last = now
-
-
 def sample_scene(
-    seed, config: SceneConfig | None = None, *, timings: dict[str, float] | None = None
+    seed,
+    config: SceneConfig | None = None,
+    *,
+    backgrounds=None,
+    timings: dict[str, float] | None = None,
 ) -> Scene:
     """Draw one synthetic interferogram scene.
 
@@ -282,6 +192,11 @@ def sample_scene(
         For datasets use :func:`~insar_hf.simulate.seeds.scene_seed_sequence`.
     config : SceneConfig, optional
         Distributions; defaults to ``SceneConfig()``.
+    backgrounds : sequence of Background, optional
+        The real backgrounds a scene may be drawn on (``len`` and integer indexing, e.g. a split
+        of :class:`insar_hf.backgrounds.BackgroundBank`); required when
+        ``config.real_background_fraction > 0``.  The scene is a pure function of the seed, the
+        config and this sequence.
     timings : dict, optional
         If given, seconds spent per stage are added to it under ``"design"``,
         ``"atmosphere"`` (delays and DEM), ``"coherence_noise"`` (coherence, noise uniforms,
@@ -298,12 +213,24 @@ def sample_scene(
     config = _DEFAULT_CONFIG if config is None else config
     if not isinstance(config, SceneConfig):
         raise ValueError(f"config must be a SceneConfig, got {type(config).__name__}")
-    clock = _Clock(timings)
+    if config.real_background_fraction > 0 and not backgrounds:
+        raise ValueError(
+            f"real_background_fraction = {config.real_background_fraction} needs real "
+            "backgrounds: pass backgrounds= (a split of insar_hf.backgrounds.BackgroundBank; on "
+            "the command line --real-backgrounds DIR), or set the fraction to 0"
+        )
+    clock = StageClock(timings)
     root = root_sequence(seed)
     design_rng, nuisance_rng, source_rng = (child_rng(root, k) for k in range(3))
 
     design = draw_design(design_rng, config)
     clock.lap("design")
+    if config.real_background_fraction > 0 and design.kind == "wrapped":
+        background_rng = child_rng(root, 3)
+        if background_rng.random() < config.real_background_fraction:
+            return sample_on_background(
+                root, config, design, background_rng, source_rng, backgrounds, clock
+            )
     # The nuisance is drawn before the source and with the same distribution for every class.
     nuisance = draw_nuisance_parameters(nuisance_rng, config)
     atmo = atmospheric_delay_m(nuisance_rng, nuisance, design, config)

@@ -12,6 +12,7 @@ quote the shipped threshold; ``insar-hf calibrate`` calls it on an existing chec
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -108,6 +109,7 @@ def calibrate_model(
     target_false_positive_rate: float = DEFAULT_TARGET_FPR,
     batch_size: int = 64,
     split: str = "validation",
+    real_backgrounds=None,
 ) -> dict[str, Any]:
     """Calibrate ``model`` on ``eval_split`` and write the results into ``out_dir``.
 
@@ -121,6 +123,11 @@ def calibrate_model(
         The model folder: ``calibration.json`` and ``reliability_diagram.png`` go there.
     target_false_positive_rate
         The threshold is the lowest with a validation false-positive rate at most this.
+    real_backgrounds
+        A :class:`~insar_hf.backgrounds.BackgroundBank`: the false alarms that set the threshold
+        are then counted on the raw real backgrounds of its validation volcanoes
+        (:func:`~insar_hf.training.real_nuisance.threshold_on_real_backgrounds`), not on the
+        split's synthetic negatives; the temperature is fitted on ``eval_split`` either way.
 
     Returns
     -------
@@ -133,13 +140,18 @@ def calibrate_model(
     logits, columns = predict_logits(model, eval_split, batch_size=batch_size)
     if len(logits) == 0:
         raise CalibrationError(f"the {split!r} split is empty; nothing to calibrate on")
+    labels = np.asarray(columns["label"])
     calibration, bins = calibration_from_logits(
         logits,
-        np.asarray(columns["label"]),
+        labels,
         positive=positive_index(model),
         target_false_positive_rate=target_false_positive_rate,
         split=split,
     )
+    if real_backgrounds is not None:
+        calibration = _threshold_on_backgrounds(
+            calibration, model, logits, labels, real_backgrounds, batch_size
+        )
     curves = {
         "before (T = 1)": (bins["before"], calibration.ece_before),
         f"after (T = {calibration.temperature:.2f})": (bins["after"], calibration.ece_after),
@@ -150,6 +162,36 @@ def calibrate_model(
         **calibration.to_dict(),
         "reliability": {k: b.to_dict() for k, b in bins.items()},
     }
+
+
+def _threshold_on_backgrounds(
+    calibration: Calibration, model, logits, labels, bank, batch_size: int
+) -> Calibration:
+    """``calibration`` with its threshold set on ``bank``'s validation backgrounds."""
+    from insar_hf.training.real_nuisance import threshold_on_real_backgrounds
+
+    threshold, found = threshold_on_real_backgrounds(
+        model,
+        bank,
+        temperature=calibration.temperature,
+        target_false_positive_rate=calibration.target_false_positive_rate,
+        batch_size=batch_size,
+    )
+    positive = positive_index(model)
+    p = softmax_with_temperature(logits, calibration.temperature)[:, positive]
+    at = metrics_at_threshold(p, (labels == positive).astype(np.int64), threshold)
+    return dataclasses.replace(
+        calibration,
+        threshold=threshold,
+        validation_false_positive_rate=at["false_positive_rate"],
+        validation_detection_rate=at["detection_rate"],
+        threshold_set_on=(
+            "real earthquake-free interferograms of the validation volcanoes of a bank of real "
+            f"backgrounds (digest {found['digest'][:16]})"
+        ),
+        n_threshold=found["n"],
+        threshold_false_positive_rate=found["false_positive_rate"],
+    )
 
 
 def calibrate_after_training(
@@ -223,6 +265,12 @@ def calibration_card_section(
         f"| {c.split} ECE before / after ({c.n_validation} samples) | "
         f"{c.ece_before:.4f} / {c.ece_after:.4f} |",
     ]
+    if c.threshold_set_on:
+        rows.insert(
+            5,
+            f"| false alarms at the threshold on the {c.n_threshold} real earthquake-free "
+            f"interferograms it was set on | {_fmt(c.threshold_false_positive_rate)} |",
+        )
     if test:
         rows += [
             f"| {split} false-positive rate at the threshold | "
@@ -233,14 +281,18 @@ def calibration_card_section(
             f"| {split} ECE before / after | {_fmt(test.get('ece_before'))} / "
             f"{_fmt(test.get('ece_after'))} |",
         ]
+    where = (
+        f"false-alarm rate on the {c.threshold_set_on}"
+        if c.threshold_set_on
+        else f"`{c.split}` false-positive rate"
+    )
     text = (
         "## Calibration\n\n"
         f"Temperature scaling (Guo et al. 2017) fitted on the `{c.split}` split: the probability "
         "is `softmax(logits / T)`, which keeps the ranking (ROC-AUC) and makes P(earthquake) "
-        "mean what it says. The decision threshold is the lowest whose "
-        f"`{c.split}` false-positive rate is at most {c.target_false_positive_rate:g}; the "
-        "verdict is `P(earthquake) >= threshold`. ECE is the binary expected calibration error "
-        f"of P(earthquake) in {ECE_BINS} equal-width bins. Both are saved in `calibration.json`."
+        f"mean what it says. The decision threshold is the lowest whose {where} is at most "
+        f"{c.target_false_positive_rate:g}; the verdict is `P(earthquake) >= threshold`. ECE is "
+        f"the binary expected calibration error of P(earthquake) in {ECE_BINS} equal-width bins. Both are saved in `calibration.json`."
         "\n\n" + "\n".join(rows) + "\n\n"
         "`insar_hf.Detector`, `insar-hf predict` and the Space use the calibrated probability "
         'and this threshold. `transformers.pipeline("image-classification", ...)` knows '
