@@ -17,6 +17,7 @@ from insar_hf.simulate.background import (
     pseudo_correlation,
     quantise_phase,
 )
+from insar_hf.simulate.scene import on_real_background
 
 SIDE = 48
 TINY = SceneConfig(
@@ -239,3 +240,10 @@ def test_scenes_on_backgrounds_are_a_pure_function_of_seed_config_and_bank():
     np.testing.assert_array_equal(a.deformation_mask, b.deformation_mask)
     for key, value in a.metadata.items():  # NaN == NaN for missing values
         assert value == b.metadata[key] or (value != value and b.metadata[key] != b.metadata[key])
+
+
+def test_whether_a_scene_is_on_a_background_is_known_without_drawing_it():
+    config = TINY.replace(real_background_fraction=0.5, wrapped_fraction=0.5)
+    for seed in range(10):
+        drawn = sample_scene(seed, config, backgrounds=BANK).metadata["background_file"] != ""
+        assert on_real_background(seed, config) == drawn

@@ -101,9 +101,12 @@ def draw_visible_earthquake(
 
     With a design magnitude, redraws keep it and re-draw only mechanism, geometry, depth and
     position; otherwise each redraw draws a new magnitude too.  Still invisible after
-    ``config.max_redraws`` redraws: kept, labelled 0, with an empty mask.
+    ``config.max_redraws`` redraws (or at once, when ``valid`` has fewer pixels than a visible
+    mask needs, as on a decorrelated real background): kept, labelled 0, with an empty mask.
     """
     fixed_mw = design.design_mw if config.pixel_spacing_mode == "magnitude" else None
+    # With fewer valid pixels than a visible mask needs, no redraw can succeed.
+    hopeless = int(np.count_nonzero(valid)) < config.min_visible_pixels
     redraws = 0
     while True:
         eq_los, eq_meta, near_field = draw_earthquake(
@@ -113,7 +116,7 @@ def draw_visible_earthquake(
         visible = int(np.count_nonzero(mask))
         ratio = signal_to_nuisance(eq_los, nuisance_m, mask) if visible else 0.0
         seen = visible >= config.min_visible_pixels and ratio >= config.min_signal_to_nuisance
-        if seen or redraws == config.max_redraws:
+        if seen or hopeless or redraws == config.max_redraws:
             break
         redraws += 1
     meta = eq_meta | {

@@ -83,7 +83,7 @@ from insar_hf.simulate.scene_record import Scene, StageClock, bbox_from_mask, de
 from insar_hf.simulate.seeds import child_rng, root_sequence
 from insar_hf.simulate.surface import filter_phase_pair_rad
 
-__all__ = ["QUARTER_FRINGE_RAD", "Scene", "bbox_from_mask", "sample_scene"]
+__all__ = ["QUARTER_FRINGE_RAD", "Scene", "bbox_from_mask", "on_real_background", "sample_scene"]
 
 
 # ------------------------------------------------------------------------------ compose
@@ -176,6 +176,29 @@ def _scene_metadata(
 _DEFAULT_CONFIG = SceneConfig()  # frozen, so one shared instance (validation costs ~1 ms)
 
 
+def _background_stream(
+    root: np.random.SeedSequence, design: Design, config: SceneConfig
+) -> np.random.Generator | None:
+    """The background stream (child 3) of a scene drawn on a real background, else None.
+
+    Its first draw decides: a wrapped scene is on a background with probability
+    ``real_background_fraction``, whatever its class.
+    """
+    if config.real_background_fraction <= 0 or design.kind != "wrapped":
+        return None
+    rng = child_rng(root, 3)
+    return rng if rng.random() < config.real_background_fraction else None
+
+
+def on_real_background(seed, config: SceneConfig) -> bool:
+    """Whether the scene of ``seed`` is drawn on a real background under ``config`` (cheap: the
+    design and one draw, no background needed).  Rows of two sets made with one seed and
+    fractions 0 and 1 compose the set of any fraction between (``benchmarks``)."""
+    root = root_sequence(seed)
+    design = draw_design(child_rng(root, 0), config)
+    return _background_stream(root, design, config) is not None
+
+
 def sample_scene(
     seed,
     config: SceneConfig | None = None,
@@ -225,12 +248,11 @@ def sample_scene(
 
     design = draw_design(design_rng, config)
     clock.lap("design")
-    if config.real_background_fraction > 0 and design.kind == "wrapped":
-        background_rng = child_rng(root, 3)
-        if background_rng.random() < config.real_background_fraction:
-            return sample_on_background(
-                root, config, design, background_rng, source_rng, backgrounds, clock
-            )
+    background_rng = _background_stream(root, design, config)
+    if background_rng is not None:
+        return sample_on_background(
+            root, config, design, background_rng, source_rng, backgrounds, clock
+        )
     # The nuisance is drawn before the source and with the same distribution for every class.
     nuisance = draw_nuisance_parameters(nuisance_rng, config)
     atmo = atmospheric_delay_m(nuisance_rng, nuisance, design, config)

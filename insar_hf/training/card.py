@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from insar_hf.dataset.card import BACKGROUND_CREDIT
 from insar_hf.hub import push_folder
 from insar_hf.inference.localisation import markdown_table
 from insar_hf.inference.map_choice import LOCALISATION_FILE
@@ -29,6 +30,7 @@ from insar_hf.training.card_sections import (
     CARD_METRIC_NAMES,
     DEV_WINDOWS_FILE,
     REAL_EVENTS_FILE,
+    REAL_NUISANCE_FILE,
     dataset_id_of,
     dev_windows_section,
     eval_results_for,
@@ -36,7 +38,9 @@ from insar_hf.training.card_sections import (
     own_real_events,
     read_dev_windows,
     read_real_events,
+    read_real_nuisance,
     real_events_section,
+    real_nuisance_section,
     with_real_events,
     write_real_events,
 )
@@ -136,6 +140,7 @@ def build_model_card(
     real_events: Mapping[str, Any] | None = None,
     calibration: Calibration | None = None,
     dev_windows: Mapping[str, Any] | None = None,
+    real_nuisance: Mapping[str, Any] | None = None,
 ):
     """A ``huggingface_hub.ModelCard`` from ``metrics.json`` content and the run configuration.
 
@@ -160,6 +165,9 @@ def build_model_card(
     dev_windows
         ``dev_windows.json`` content (:data:`DEV_WINDOWS_FILE`): a "Real development windows"
         section with the verdict on each window.
+    real_nuisance
+        ``real_nuisance.json`` content (:data:`REAL_NUISANCE_FILE`): a "Real nuisance" section
+        (false alarms on real earthquake-free interferograms) with the data's credit.
     """
     from huggingface_hub import ModelCard, ModelCardData
 
@@ -241,6 +249,8 @@ def build_model_card(
     )
     if real is not None:
         sections.append(real_events_section(real_events, *real))
+    if real_nuisance:
+        sections.append(real_nuisance_section(real_nuisance, BACKGROUND_CREDIT))
     if dev_windows:
         sections.append(dev_windows_section(dev_windows))
     content = f"---\n{data.to_yaml()}\n---\n\n" + "\n\n".join(sections) + "\n"
@@ -278,6 +288,7 @@ def write_model_card(
         real_events=read_real_events(folder),
         calibration=load_calibration(folder),
         dev_windows=read_dev_windows(folder),
+        real_nuisance=read_real_nuisance(folder),
     )
     path = folder / "README.md"
     card.save(path)
@@ -293,6 +304,7 @@ RESULT_FILES = (
     CALIBRATION_FILE,
     DEV_WINDOWS_FILE,
     LOCALISATION_FILE,
+    REAL_NUISANCE_FILE,
 )
 PUSHED_FILES = REQUIRED_FILES + RESULT_FILES + CARD_FIGURES
 """What a model repository gets: weights, configs, processor, card, metrics and figures.

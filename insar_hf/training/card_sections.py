@@ -7,7 +7,10 @@ other stages write beside a model, and the ``model-index`` entries they share:
   on a real-event dataset, a ``model-index`` entry and a "Real events" section;
 * :data:`DEV_WINDOWS_FILE` (``dev_windows.json``, written by :mod:`insar_hf.real.dev_windows`):
   the model's verdicts on the twelve standard windows of the two real development frames, a
-  "Real development windows" section.
+  "Real development windows" section;
+* :data:`REAL_NUISANCE_FILE` (``real_nuisance.json``, written by
+  :mod:`insar_hf.training.real_nuisance`): false alarms on real earthquake-free interferograms,
+  a "Real nuisance" section with the data's credit.
 
 Both files are read as JSON and rendered; a card is never parsed back. The stages that write
 them sit above ``training`` (``real``), so the file names and layouts are fixed here.
@@ -79,6 +82,21 @@ SANITY_CHECK = (
 """What the card says of the development frames (their README's rule)."""
 
 
+def _read_beside(folder: str | Path, name: str) -> dict[str, Any] | None:
+    """The JSON file ``name`` beside a model in ``folder``, or ``None`` where there is none."""
+    path = Path(folder) / name
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _write_beside(
+    folder: str | Path, name: str, content: Mapping[str, Any], *, allow_nan: bool
+) -> Path:
+    """Write ``content`` as the JSON file ``name`` in ``folder``; returns its path."""
+    path = Path(folder) / name
+    path.write_text(json.dumps(content, indent=2, allow_nan=allow_nan) + "\n")
+    return path
+
+
 # --- model-index -------------------------------------------------------------------------------
 
 
@@ -133,15 +151,12 @@ def eval_results_for(
 
 def read_real_events(folder: str | Path) -> dict[str, Any] | None:
     """``folder``'s :data:`REAL_EVENTS_FILE` content, or ``None`` where there is none."""
-    path = Path(folder) / REAL_EVENTS_FILE
-    return json.loads(path.read_text()) if path.is_file() else None
+    return _read_beside(folder, REAL_EVENTS_FILE)
 
 
 def write_real_events(folder: str | Path, real_events: Mapping[str, Any]) -> Path:
     """Write ``real_events`` as ``folder``'s :data:`REAL_EVENTS_FILE`; returns its path."""
-    path = Path(folder) / REAL_EVENTS_FILE
-    path.write_text(json.dumps(real_events, indent=2) + "\n")
-    return path
+    return _write_beside(folder, REAL_EVENTS_FILE, real_events, allow_nan=True)
 
 
 def own_real_events(real_events: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
@@ -203,15 +218,12 @@ def real_events_section(
 
 def read_dev_windows(folder: str | Path) -> dict[str, Any] | None:
     """``folder``'s :data:`DEV_WINDOWS_FILE` content, or ``None`` where there is none."""
-    path = Path(folder) / DEV_WINDOWS_FILE
-    return json.loads(path.read_text()) if path.is_file() else None
+    return _read_beside(folder, DEV_WINDOWS_FILE)
 
 
 def write_dev_windows(folder: str | Path, dev_windows: Mapping[str, Any]) -> Path:
     """Write ``dev_windows`` as ``folder``'s :data:`DEV_WINDOWS_FILE`; returns its path."""
-    path = Path(folder) / DEV_WINDOWS_FILE
-    path.write_text(json.dumps(dev_windows, indent=2, allow_nan=False) + "\n")
-    return path
+    return _write_beside(folder, DEV_WINDOWS_FILE, dev_windows, allow_nan=False)
 
 
 def dev_windows_section(dev_windows: Mapping[str, Any]) -> str:
@@ -246,3 +258,95 @@ def dev_windows_section(dev_windows: Mapping[str, Any]) -> str:
         + "\n".join(rows)
         + "\n\nRegenerate with `python benchmarks/dev_windows.py --model DIR --write`."
     )
+
+
+# --- real nuisance ------------------------------------------------------------------------------
+
+REAL_NUISANCE_FILE = "real_nuisance.json"
+"""A model against real nuisance (issue 21), written by
+:func:`insar_hf.training.real_nuisance.measure_real_nuisance` (training with
+``--real_backgrounds``; ``benchmarks/bench_real_backgrounds.py``). Layout::
+
+    {"bank": {"digest", "files", "split_fractions", "phase8_pixel_m",
+              "train" | "validation" | "test": {"files", "groups", "volcanoes"}},
+     "earthquake_scenes": {"per_split", "seed", ...},
+     "validation" | "test": {"split", "threshold", "backgrounds", "false_alarm_rate",
+                             "flagged_at_0.5", "median_p", "earthquakes", "detection_rate",
+                             "detection_by_mw": [{"mw": [lo, hi], "n", "detection_rate"}],
+                             "roc_auc"},
+     "comparison": [{"model", "setting", ...}]   (optional: models measured alike)}
+"""
+
+
+def read_real_nuisance(folder: str | Path) -> dict[str, Any] | None:
+    """``folder``'s :data:`REAL_NUISANCE_FILE` content, or ``None`` where there is none."""
+    return _read_beside(folder, REAL_NUISANCE_FILE)
+
+
+def write_real_nuisance(folder: str | Path, real_nuisance: Mapping[str, Any]) -> Path:
+    """Write ``real_nuisance`` as ``folder``'s :data:`REAL_NUISANCE_FILE`; returns its path."""
+    return _write_beside(folder, REAL_NUISANCE_FILE, real_nuisance, allow_nan=False)
+
+
+def _rate(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def real_nuisance_section(real_nuisance: Mapping[str, Any], credit: str) -> str:
+    """The card's "Real nuisance" section from :data:`REAL_NUISANCE_FILE` content."""
+    bank = real_nuisance["bank"]
+    rows = [
+        "| volcanoes | files | false alarms at the threshold | flagged at P >= 0.5 | median P | "
+        "synthetic earthquakes on them | detected at the threshold | ROC-AUC, earthquakes vs "
+        "backgrounds |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for split, what in (("validation", "validation (threshold set here)"), ("test", "test")):
+        r = real_nuisance[split]
+        rows.append(
+            f"| {what}: {bank[split]['volcanoes']} volcanoes | {r['backgrounds']} | "
+            f"{_rate(r['false_alarm_rate'])} | {_rate(r['flagged_at_0.5'])} | "
+            f"{r['median_p']:.3f} | {r.get('earthquakes', 0)} | "
+            f"{_rate(r.get('detection_rate'))} | {_rate(r.get('roc_auc'))} |"
+        )
+    bins = [b["mw"] for b in real_nuisance["validation"].get("detection_by_mw", [])]
+    mw_rows = []
+    if bins:
+        mw_rows = [
+            "| Mw | " + " | ".join(f"{lo}-{hi}" for lo, hi in bins) + " |",
+            "|---|" + "---|" * len(bins),
+        ]
+        for split in ("validation", "test"):
+            cells = [
+                f"{_rate(b['detection_rate'])} ({b['n']})"
+                for b in real_nuisance[split]["detection_by_mw"]
+            ]
+            mw_rows.append(f"| {split} | " + " | ".join(cells) + " |")
+    text = (
+        "## Real nuisance: real earthquake-free interferograms\n\n"
+        f"Measured on {bank['files']:,} real earthquake-free wrapped interferograms of a bank "
+        f"(digest `{bank['digest'][:16]}`) split by volcano: the decision threshold is the one "
+        "for at most 5 % false alarms on the raw interferograms of the **validation volcanoes**; "
+        "the **test volcanoes** were used for nothing else. Synthetic earthquakes drawn on the "
+        "same volcanoes' backgrounds (`insar_hf.simulate.background`) measure detection, and "
+        "their ROC-AUC against the raw backgrounds how well the model ranks an earthquake above "
+        "real nuisance. Real earthquakes are not in this table (see the real events and "
+        "development windows).\n\n" + "\n".join(rows)
+    )
+    if mw_rows:
+        text += "\n\nDetection at the threshold by magnitude (scenes):\n\n" + "\n".join(mw_rows)
+    comparison = real_nuisance.get("comparison")
+    if comparison:
+        keys = [k for k in comparison[0] if k != "model"]
+        table = ["| model | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+        for row in comparison:
+            cells = [
+                f"{row[k]:.3f}" if isinstance(row.get(k), float) else str(row.get(k, ""))
+                for k in keys
+            ]
+            table.append(f"| {row['model']} | " + " | ".join(cells) + " |")
+        text += (
+            "\n\nModels trained alike and measured alike (`benchmarks/bench_real_backgrounds.py`)"
+            ":\n\n" + "\n".join(table)
+        )
+    return text + f"\n\n{credit}"
