@@ -21,7 +21,8 @@ and 1 are the rows of the two sets made with fractions 0 and 1 and one seed
 (:func:`insar_hf.simulate.scene.on_real_background` says which row comes from which; checked on
 a few rows against :func:`insar_hf.dataset.scenes.row_scene`), so only two sets are generated.
 
-usage (about 2.5 h on 2 idle cores; results in WORKDIR/results.json):
+usage (about 2.5 h on 2 idle cores; each model's figures in WORKDIR/NAME/bench_real_backgrounds.json;
+two runs with other --mixes may share a workdir once its data exist):
   python benchmarks/bench_real_backgrounds.py --bank ../shared/real-backgrounds/deepcube \\
       --workdir outputs/bench_real_backgrounds
   python benchmarks/bench_real_backgrounds.py --bank DIR --workdir W --report-only
@@ -151,6 +152,24 @@ def measure(model_dir: Path, bank: BackgroundBank, data: dict[str, Path], mix: P
     return out
 
 
+RESULT_FILE = "bench_real_backgrounds.json"
+"""A model's (a)-(d) in its folder: runs of this script on other mixes may share the workdir."""
+
+
+def measured(model_dir: Path, bank: BackgroundBank, data: dict[str, Path], mix: Path) -> dict:
+    """:func:`measure`, once: read back from the model folder when it was measured before."""
+    path = model_dir / RESULT_FILE
+    if not path.is_file():
+        path.write_text(json.dumps(measure(model_dir, bank, data, mix), indent=1))
+    return json.loads(path.read_text())
+
+
+def gather(work: Path) -> dict[str, dict]:
+    """Every measured model of ``work``, by name (mixes in order, then fine-tuning)."""
+    found = {p.parent.name: json.loads(p.read_text()) for p in work.glob(f"*/{RESULT_FILE}")}
+    return dict(sorted(found.items(), key=lambda kv: (kv[0].startswith("finetune"), kv[0])))
+
+
 def print_table(results: dict[str, dict]) -> None:
     head = (
         "| model | (a) synth ROC-AUC (wrapped / unwrapped) | (b) val-volcano FA @0.5 | "
@@ -197,15 +216,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=float, default=12)
     parser.add_argument("--finetune-epochs", type=float, default=4, help="0: no fine-tuning")
     parser.add_argument("--finetune-lr", type=float, default=1e-4)
-    parser.add_argument("--report-only", action="store_true", help="print results.json")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default all)")
+    parser.add_argument("--report-only", action="store_true", help="print the measured models")
     args = parser.parse_args(argv)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
 
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
-    results_path = work / "results.json"
-    results = json.loads(results_path.read_text()) if results_path.is_file() else {}
     if args.report_only:
-        print_table(results)
+        print_table(gather(work))
         return 0
     bank = BackgroundBank(args.bank)
     sizes = tuple(int(v) for v in args.split_sizes.split(","))
@@ -249,10 +271,7 @@ def main(argv: list[str] | None = None) -> int:
             "num_train_epochs": args.epochs,
         }
         model = train(config, work / name)
-        if name not in results:
-            results[name] = measure(model, bank, data, mix)
-            results_path.write_text(json.dumps(results, indent=1))
-        print_table({name: results[name]})
+        print_table({name: measured(model, bank, data, mix)})
     if args.finetune_epochs > 0:
         name = f"finetune_f1_{args.finetune_epochs:g}ep"
         config = recipe | {
@@ -267,10 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         }
         config.pop("preset", None)
         model = train(config, work / name)
-        if name not in results:
-            results[name] = measure(model, bank, data, data["f1"])
-            results_path.write_text(json.dumps(results, indent=1))
-    print_table(results)
+        measured(model, bank, data, data["f1"])
+    print_table(gather(work))
     return 0
 
 

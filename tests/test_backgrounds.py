@@ -38,10 +38,10 @@ def smooth_grey(side: int, seed: int) -> np.ndarray:
     return np.round((np.angle(np.exp(1j * phase)) + math.pi) / (2 * math.pi) * 255).astype(np.uint8)
 
 
-def write_bank(root: Path, side: int = 40, per_place: int = 2) -> Path:
+def write_bank(root: Path, side: int = 40, per_place: int = 2, places=PLACES) -> Path:
     """A tiny bank of 8-bit phase PNGs named as the LiCSAR crops of Bountos et al. (2021)."""
     root.mkdir(parents=True, exist_ok=True)
-    for i, (volcano, frame) in enumerate(PLACES):
+    for i, (volcano, frame) in enumerate(places):
         for k in range(per_place):
             name = f"region_{volcano}_{frame}_{volcano}_2017010{k + 1}_2017020{k + 1}.png"
             Image.fromarray(smooth_grey(side, 10 * i + k)).save(root / name)

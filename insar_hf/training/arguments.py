@@ -78,6 +78,31 @@ class DataArguments:
             "`insar-hf generate --seed N` writes. Replaces --dataset."
         },
     )
+    real_backgrounds: str | None = field(
+        default=None,
+        metadata={
+            "help": "Folder of real earthquake-free wrapped interferograms (`insar-hf generate "
+            "--real-backgrounds`, split by volcano alike): the decision threshold is set for at "
+            "most 5 %% false alarms on the raw interferograms of its validation volcanoes, "
+            "real_nuisance.json and the card report false alarms and detection on its validation "
+            "and test volcanoes, and --synthetic_seed streams draw --real_background_fraction "
+            "of their wrapped scenes on it."
+        },
+    )
+    real_background_fraction: float = field(
+        default=0.5,
+        metadata={
+            "help": "With --synthetic_seed and --real_backgrounds: share of the streamed wrapped "
+            "scenes drawn on a real background."
+        },
+    )
+    real_nuisance_earthquakes: int = field(
+        default=300,
+        metadata={
+            "help": "With --real_backgrounds: synthetic earthquakes drawn on the backgrounds of "
+            "each of its validation and test splits to measure detection (real_nuisance.json)."
+        },
+    )
     dataset_id: str | None = field(
         default=None,
         metadata={
@@ -144,6 +169,17 @@ class DataArguments:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"--{name} must be a probability in [0, 1], got {value}")
+        if not 0.0 <= self.real_background_fraction <= 1.0:
+            raise ValueError(
+                "--real_background_fraction must be a probability in [0, 1], "
+                f"got {self.real_background_fraction}"
+            )
+        if self.real_nuisance_earthquakes < 1:
+            raise ValueError(
+                f"--real_nuisance_earthquakes must be >= 1, got {self.real_nuisance_earthquakes}"
+            )
+        if self.real_backgrounds is not None and not os.path.isdir(self.real_backgrounds):
+            raise ValueError(f"--real_backgrounds {self.real_backgrounds}: no such folder")
         if not 0.0 < self.crop_min_scale <= 1.0:
             raise ValueError(f"--crop_min_scale must be in (0, 1], got {self.crop_min_scale}")
         for name in ("max_train_samples", "max_eval_samples", "max_test_samples"):

@@ -19,8 +19,10 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from insar_hf.backgrounds import BackgroundBank
 from insar_hf.dataset.stream import stream_splits
 from insar_hf.schema import KIND_NAMES
+from insar_hf.simulate.config import SceneConfig
 from insar_hf.training.augment import as_uint8
 from insar_hf.training.memory import decode_split, fits_in_memory
 
@@ -49,15 +51,26 @@ def load_splits(data_args: DataArguments):
     """``{train, eval, test}`` raw splits (``Dataset`` or ``IterableDataset``), truncated.
 
     With ``--synthetic_seed`` the train split is the endless generator stream and validation /
-    test are materialised from the same seed (:func:`insar_hf.dataset.stream.stream_splits`).
+    test are materialised from the same seed (:func:`insar_hf.dataset.stream.stream_splits`),
+    a share of the wrapped scenes on ``--real_backgrounds`` when given.
     """
     from datasets import load_dataset
 
     if data_args.synthetic_seed is not None:
+        config, bank = None, None
+        if data_args.real_backgrounds is not None:
+            config = SceneConfig(real_background_fraction=data_args.real_background_fraction)
+            bank = (
+                BackgroundBank(data_args.real_backgrounds)
+                if config.real_background_fraction
+                else None
+            )
         return stream_splits(
             data_args.synthetic_seed,
             num_eval=data_args.max_eval_samples or 512,
             num_test=data_args.max_test_samples or 1024,
+            scene_config=config,
+            backgrounds=bank,
             workers=max(1, len(os.sched_getaffinity(0))),
         )
     ds = load_dataset(data_args.dataset, streaming=data_args.streaming)

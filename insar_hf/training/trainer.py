@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from insar_hf.backgrounds import BackgroundBank
+from insar_hf.model.calibration import load_calibration
 from insar_hf.model.presets import build_image_processor, build_model, labels_from_class_label
 from insar_hf.schema import IMAGE_SIZE
 from insar_hf.training.arguments import (
@@ -32,9 +34,11 @@ from insar_hf.training.arguments import (
 from insar_hf.training.batch_augment import BatchAugmentation
 from insar_hf.training.calibrate import calibrate_after_training, choose_map_after_training
 from insar_hf.training.card import TRAINING_CONFIG_FILE, push_model, write_model_card
+from insar_hf.training.card_sections import write_real_nuisance
 from insar_hf.training.data import load_splits, training_datasets
 from insar_hf.training.evaluation import compute_metrics, evaluate_model, materialise
 from insar_hf.training.memory import make_collator
+from insar_hf.training.real_nuisance import measure_real_nuisance
 
 
 def time_budget_callback(minutes: float):
@@ -207,12 +211,18 @@ def train(
     )
     (out / TRAINING_CONFIG_FILE).write_text(json.dumps(config, indent=2, default=str) + "\n")
     eval_split = materialise(splits["eval"])  # a stream is read once for both uses below
+    bank = (
+        BackgroundBank(data_args.real_backgrounds)
+        if data_args.real_backgrounds is not None
+        else None
+    )
     calibrate_after_training(
         trainer.model,
         eval_split,
         out,
         batch_size=training_args.per_device_eval_batch_size,
         split=data_args.eval_split,
+        real_backgrounds=bank,
     )
     choose_map_after_training(trainer.model, eval_split, out)
     metrics = evaluate_model(
@@ -224,6 +234,16 @@ def train(
         batch_size=training_args.per_device_eval_batch_size,
         log_history=trainer.state.log_history,
     )
+    if bank is not None:
+        report = measure_real_nuisance(
+            trainer.model,
+            load_calibration(out),
+            bank,
+            earthquakes_per_split=data_args.real_nuisance_earthquakes,
+            seed=training_args.seed,
+            batch_size=training_args.per_device_eval_batch_size,
+        )
+        write_real_nuisance(out, report)
     write_model_card(out, model_name=model_name)
     if training_args.push_final_model:
         push_model(
