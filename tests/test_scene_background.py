@@ -120,7 +120,7 @@ def test_deformation_is_added_on_valid_pixels_and_no_data_stays_no_data():
     phase = smooth_phase(40, 2)
     phase[10:20, 10:20] = np.nan
     nuisance = background_nuisance(phase, window_px=5, threshold=0.5)
-    deformation = np.linspace(0, 9, 40 * 40).reshape(40, 40)
+    deformation = np.full((40, 40), 2.5)  # flat: no pixel decorrelates by the gradient
     out, _ = compose_on_background(nuisance, deformation, None, np.random.default_rng(0), 0)
     assert np.isnan(out[10:20, 10:20]).all() and np.count_nonzero(np.isnan(out)) == 100
     diff = np.angle(np.exp(1j * (out - phase - deformation)))
@@ -247,3 +247,10 @@ def test_whether_a_scene_is_on_a_background_is_known_without_drawing_it():
     for seed in range(10):
         drawn = sample_scene(seed, config, backgrounds=BANK).metadata["background_file"] != ""
         assert on_real_background(seed, config) == drawn
+
+
+def test_fringes_denser_than_the_pixels_become_noise():
+    nuisance = background_nuisance(np.zeros((100, 100), np.float32), window_px=5, threshold=0.5)
+    dense = np.tile(2 * np.pi * 1.2 * np.arange(100), (100, 1))  # 1.2 fringes per pixel
+    out, coherence = compose_on_background(nuisance, dense, None, np.random.default_rng(0), 0)
+    assert abs(np.exp(1j * (out - dense)).mean()) < 0.05 and not coherence.any()

@@ -40,6 +40,7 @@ from scipy import fft, ndimage
 
 from insar_hf.physics import los as los_mod
 from insar_hf.render import resample_field
+from insar_hf.simulate.gradient import gradient_coherence
 
 __all__ = [
     "PASS_DIRECTIONS",
@@ -300,21 +301,23 @@ def compose_on_background(
     ``deformation_rad`` (the source's phase, ``-4 pi / wavelength * los``) is added on every valid
     pixel, as it is in nature: a decorrelated pixel stays noise (uniform phase plus any phase is
     uniform phase), a partly coherent one shows the signal through its noise, and no data stays
-    NaN.  Where a
-    surface rupture decorrelates its near field (``near_field`` in ``[0, 1]``), a pixel's phase
-    is replaced by uniform noise with probability ``near_field`` and its coherence scaled by
-    ``1 - near_field``, as in the simulated scenes.  The result is quantised to ``levels``
+    NaN.  A pixel keeps its phase with probability ``(1 - near_field) * gradient_coherence``
+    (a surface rupture's near field, ``near_field`` in ``[0, 1]``, and fringes near one per pixel,
+    :func:`~insar_hf.simulate.gradient.gradient_coherence`) and is uniform noise otherwise; its
+    coherence is scaled alike, as in the simulated scenes.  The result is quantised to ``levels``
     (:func:`quantise_phase`) for every class alike.
 
     Returns ``(wrapped_rad, coherence)``: shape ``(side, side)``, float32.
     """
     phase = nuisance.wrapped_rad.astype(np.float64) + deformation_rad  # NaN stays NaN
-    coherence = nuisance.coherence
+    kept = gradient_coherence(deformation_rad)  # (side, side): dense fringes decorrelate
     if near_field is not None:
+        kept = kept * (np.float32(1.0) - near_field)
+    if (kept < 1).any():
         noise = rng.uniform(-math.pi, math.pi, size=phase.shape)
-        hit = rng.random(size=phase.shape) < near_field
+        hit = rng.random(size=phase.shape) >= kept
         phase = np.where(hit & ~nuisance.no_data, noise, phase)
-        coherence = coherence * (np.float32(1.0) - near_field)
+    coherence = nuisance.coherence * kept
     wrapped = quantise_phase(phase, levels)
     wrapped[nuisance.no_data] = np.nan
     return wrapped, coherence.astype(np.float32)

@@ -69,6 +69,7 @@ from insar_hf.schema import typed_metadata
 from insar_hf.simulate.background_scene import sample_on_background
 from insar_hf.simulate.config import SceneConfig
 from insar_hf.simulate.design import Design, draw_design
+from insar_hf.simulate.gradient import gradient_coherence
 from insar_hf.simulate.label import QUARTER_FRINGE_RAD, Source, draw_source
 from insar_hf.simulate.noise import phase_noise_rad
 from insar_hf.simulate.nuisance import (
@@ -99,8 +100,9 @@ def _compose(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Step 4: ``(los_m, unwrapped_rad, wrapped_rad, coherence, masked)``.
 
-    The near field of a surface rupture loses coherence (``coherence * (1 - near_field)``)
-    before the phase noise is made from the nuisance stream's uniforms and filtered as a
+    The near field of a surface rupture loses coherence (``coherence * (1 - near_field)``), and
+    so does every pixel under a deformation gradient near one fringe per pixel
+    (:func:`~insar_hf.simulate.gradient.gradient_coherence`), before the phase noise is made from the nuisance stream's uniforms and filtered as a
     product's processor would (:func:`~insar_hf.simulate.surface.filter_phase_rad`): the wrapped
     product adaptively to the coherence (Goldstein-like: decorrelated areas keep their noise),
     the unwrapped one fully (unwrappers work on a smoothed interferogram), so the two agree where
@@ -113,6 +115,9 @@ def _compose(
     coherence = surf.coherence
     if source.near_field is not None:
         coherence = coherence * (np.float32(1.0) - source.near_field)
+    deformation_rad = (source.eq_los_m + source.other_los_m) * to_phase
+    if deformation_rad.any():  # fringes denser than the pixels decorrelate
+        coherence = coherence * gradient_coherence(deformation_rad)
     masked = coherence < np.float32(threshold)
     signal = los_total * to_phase
     noise = phase_noise_rad(coherence, looks=p.looks, uniforms=surf.uniforms)
