@@ -256,7 +256,7 @@ def test_metres_input_uses_the_phase_convention(detector, phase):
         (np.zeros((8, 8)), {"kind": "interferogram"}, "kind must be one of"),
         (np.zeros((8, 8)), {"kind": "wrapped", "units": "m"}, "wavelength_m"),
         (np.zeros((0, 8)), {"kind": "wrapped"}, "empty"),
-        (Image.new("L", (224, 224)), {}, "mode 'L'"),
+        (Image.new("L", (224, 224)), {}, "hold data"),  # grey 0 everywhere: a frame edge
         (Image.new("I;16", (224, 224)), {}, "16-bit"),
         (3.5, {}, "cannot predict on float"),
     ],
@@ -565,3 +565,25 @@ def test_a_products_model_input_knows_its_ground_pixel_spacing(detector, licsar_
         model_input.image, kind=None, units="rad", wavelength_m=None, size=224
     )
     assert image_input.pixel_m is None  # an image does not say
+
+
+def test_a_grey_image_is_read_as_8bit_wrapped_phase(detector, tmp_path):
+    # A rendered interferogram is never grey: a grey PNG (or one stored as RGB with three equal
+    # channels) is the 8-bit wrapped phase of LiCSAR crop collections, g / 255 * 2 pi - pi.
+    from insar_hf.products.phase8 import decode_phase8
+
+    grey = np.random.default_rng(0).integers(1, 255, size=(227, 227), dtype=np.uint8)
+    Image.fromarray(grey).save(tmp_path / "grey.png")
+    Image.fromarray(np.stack([grey] * 3, axis=-1)).save(tmp_path / "rgb.png")
+    expected = detector.predict(decode_phase8(grey), kind="wrapped")
+    for name in ("grey.png", "rgb.png"):
+        found = detector.predict(tmp_path / name)
+        assert found.kind == "wrapped"
+        np.testing.assert_array_equal(np.asarray(found.image), np.asarray(expected.image))
+        assert found.probability == expected.probability
+
+
+def test_a_grey_image_cannot_hold_unwrapped_phase(detector):
+    grey = Image.fromarray(np.full((64, 64), 7, dtype=np.uint8))
+    with pytest.raises(ValueError, match="cannot hold unwrapped phase"):
+        detector.predict(grey, kind="unwrapped")

@@ -3,7 +3,9 @@
 :func:`prepare_input` turns one input into a :class:`ModelInput` (the ``size x size`` RGB image
 that the model sees, with the geotransform of georeferenced input):
 
-* a ``PIL.Image.Image`` that is already a rendered interferogram (RGB, 8 bit);
+* a ``PIL.Image.Image`` that is already a rendered interferogram (RGB, 8 bit), or a grey 8-bit
+  image of wrapped phase (``phi = g / 255 * 2 pi - pi``, :mod:`insar_hf.products.phase8`: grey
+  images are never rendered interferograms, see :func:`grey_levels`);
 * a path to such an image (:data:`IMAGE_SUFFIXES`);
 * a path to an interferogram product or a product folder (the suffixes that
   :func:`insar_hf.products.is_product_path` knows), read with
@@ -41,6 +43,7 @@ from PIL import Image
 
 from insar_hf.physics.los import phase_from_los_rad
 from insar_hf.products import PRODUCT_SUFFIXES, is_product_path, read_product
+from insar_hf.products.phase8 import decode_phase8
 from insar_hf.render import render_interferogram
 from insar_hf.schema import KIND_NAMES
 
@@ -68,6 +71,8 @@ __all__ = [
     "check_field",
     "check_image",
     "check_signal",
+    "grey_levels",
+    "image_input",
     "is_judgeable",
     "open_image",
     "prepare_input",
@@ -232,8 +237,44 @@ def check_image(image: Any, source: str, size: int):
     return rgb.resize((size, size), Image.Resampling.BILINEAR)
 
 
-def open_image(path: Path, size: int):
-    """Decode a PNG / JPEG file (at most :data:`MAX_IMAGE_PIXELS`) with :func:`check_image`."""
+def grey_levels(image: Any) -> np.ndarray | None:
+    """The levels of an 8-bit grey image (mode ``L``, or RGB / palette with equal channels).
+
+    ``None`` for any other image.  A rendered interferogram is never grey (its blue channel is
+    255 on valid pixels, and its red and green lie on a circle), so a grey image is read as
+    8-bit wrapped phase (:mod:`insar_hf.products.phase8`), the way collections of LiCSAR crops
+    store it.
+    """
+    if image.mode == "L":
+        return np.asarray(image)
+    if image.mode not in ("RGB", "P") or "transparency" in image.info:
+        return None
+    rgb = np.asarray(image.convert("RGB"))  # (H, W, 3) uint8
+    red = rgb[..., 0]
+    if np.array_equal(red, rgb[..., 1]) and np.array_equal(red, rgb[..., 2]):
+        return np.ascontiguousarray(red)
+    return None
+
+
+def image_input(image: Any, source: str, size: int, kind: str | None = None) -> ModelInput:
+    """The model input of a PIL image: a rendered interferogram as it is (:func:`check_image`),
+    or a grey image decoded as 8-bit wrapped phase (:func:`grey_levels`) and rendered."""
+    grey = grey_levels(image) if image.width and image.height else None
+    if grey is None:
+        return ModelInput(check_image(image, source, size), source)
+    if kind not in (None, "wrapped"):
+        raise InputError(
+            f"{source}: a grey 8-bit image is read as wrapped phase (g / 255 * 2 pi - pi); it "
+            "cannot hold unwrapped phase: pass the unwrapped field as an array or a product"
+        )
+    phase = decode_phase8(grey)
+    valid = np.isfinite(phase)
+    check_signal(phase, valid, f"{source} (8-bit wrapped phase, {image.width} x {image.height})")
+    return ModelInput(render_phase(phase, "wrapped", size), source, kind="wrapped")
+
+
+def open_image(path: Path, size: int, kind: str | None = None) -> ModelInput:
+    """Decode a PNG / JPEG file (at most :data:`MAX_IMAGE_PIXELS`) with :func:`image_input`."""
     try:
         with Image.open(path) as img:
             if img.width * img.height > MAX_IMAGE_PIXELS:
@@ -249,7 +290,7 @@ def open_image(path: Path, size: int):
         raise InputError(
             f"{path.name}: not a readable PNG/JPEG image ({type(err).__name__}: {err})"
         ) from err
-    return check_image(image, path.name, size)
+    return image_input(image, path.name, size, kind)
 
 
 def read_frame(
@@ -318,14 +359,14 @@ def prepare_input(
         Side of the square model input, pixels.
     """
     if isinstance(x, Image.Image):
-        return ModelInput(check_image(x, "image", size), "image")
+        return image_input(x, "image", size, kind)
     if isinstance(x, (str, os.PathLike)):
         path = Path(x)
         if not path.exists():
             raise FileNotFoundError(f"no such file: {path}")
         suffix = path.suffix.lower()
         if suffix in IMAGE_SUFFIXES:
-            return ModelInput(open_image(path, size), path.name)
+            return open_image(path, size, kind)
         if is_product_path(path):
             phase, product_kind, product = _read_checked(path, kind)
             image = render_phase(phase, product_kind, size)
