@@ -62,7 +62,7 @@ class Reference:
     trainer_per_s: dict[str, float]
     eval_per_s: dict[str, float]
     calibration: dict[str, Speeds]
-    overhead_s: float = 30.0
+    overhead_s: float = 60.0
 
 
 REFERENCE = Reference(
@@ -70,9 +70,17 @@ REFERENCE = Reference(
     dataset_per_s=31.0,
     trainer_per_s={"vit-micro": 242.0},
     eval_per_s={"vit-micro": 700.0},
-    calibration={"vit-micro": Speeds(scenes_per_s=44.0, train_per_s=193.0, infer_per_s=700.0)},
+    calibration={"vit-micro": Speeds(scenes_per_s=44.0, train_per_s=193.0, infer_per_s=876.0)},
 )
-"""Measured on the idle 2-core reference machine (docs/training.md, "The quickstart's plan")."""
+"""The development machine (2 cores, AVX2), idle, issue 12 (docs/training.md, "The quickstart's
+plan"): ``insar-hf generate`` of 6,020 samples with 2 workers, 31 samples/s (its calibration: 44
+scenes/s per process); the ``Trainer`` run of the 15-minute quickstart, vit-micro at batch 16 with
+its per-epoch evaluation, 242 img/s (its calibration: 193 img/s); inference, the model alone at
+batch 16, 876 img/s, 700 img/s assumed for the evaluation passes with their collation.  The
+overhead (start-up, threshold calibration, the choice of explanation map, the test pass with
+attention localisation, card and Space) was 1.0 min of the 10.4-min issue-12 run.  The generator
+of issue 24 is faster (docs/generator.md): these figures make plans slightly smaller than an
+idle machine allows, never larger."""
 
 DEFAULT_EPOCHS = 20
 LEARNING_FLOOR_SAMPLES = 4000
