@@ -20,13 +20,18 @@ Prints, from one run on one core (BLAS/OpenMP threads pinned to 1 before NumPy l
    every pixel, over the same scenes: RMS and 99th-percentile phase error (rad) and the change
    of the deformation mask and the label.
 
-No SyInterferoPy-like baseline is timed here (that package is not installed); the baseline is
-the previous generator, timed by checking out its commit (figures in ``docs/generator.md``).
-The machine may be shared: quote ratios measured in the same run, not absolute figures from
-different runs.
+With ``--before REV`` it first prints the generator of git revision ``REV`` against this
+checkout, in one run (:mod:`before_after`): ``sample_scene`` scenes/s/core and the whole row path
+in samples/s/core, both in CPU time, interleaved chunk by chunk on the same seeds (so a shared
+machine slows both alike), KB per sample and draws per positive; with ``--generate N`` also
+``insar-hf generate`` of N samples on ``--workers`` processes, wall time and CPU time per sample.
+
+No SyInterferoPy-like baseline is timed here (that package is not installed).  The machine may
+be shared: quote ratios measured in the same run, not absolute figures from different runs.
 
 usage:
   python benchmarks/bench_synth.py                    # 200 scenes
+  python benchmarks/bench_synth.py --before main --generate 2000 --box-scenes 0
   python benchmarks/bench_synth.py --scenes 50 --dc3d-pixels 500 --box-scenes 0
   python benchmarks/bench_synth.py --only-boxes --box-scenes 300
 """
@@ -48,6 +53,7 @@ from PIL import Image  # noqa: E402
 
 from insar_hf.dataset.rows import WEBP_METHOD, scene_to_row  # noqa: E402
 from insar_hf.physics.okada import okada_surface_displacement  # noqa: E402
+from insar_hf.physics.rectangles import rectangles_displacement  # noqa: E402
 from insar_hf.render import render_array  # noqa: E402
 from insar_hf.simulate import deformation  # noqa: E402
 from insar_hf.simulate.config import SceneConfig  # noqa: E402
@@ -184,19 +190,19 @@ def stride_error(n: int, seed: int, config: SceneConfig) -> dict:
     t_fine = t_coarse = 0.0
     points, draws = [0], 0
 
-    def counting(x_m, y_m, **kw):  # counts Okada evaluation points: a machine-free cost
+    def counting(x_m, y_m, rectangles, **kw):  # counts Okada evaluation points: machine-free
         points[0] += np.size(x_m)
-        return okada_surface_displacement(x_m, y_m, **kw)
+        return rectangles_displacement(x_m, y_m, rectangles, **kw)
 
     for i in range(n):
         ss = scene_seed_sequence(seed, "test", i)
         tf, tc = {}, {}
         fine = sample_scene(ss, fine_cfg, timings=tf)
-        deformation.okada_surface_displacement = counting
+        deformation.rectangles_displacement = counting
         try:
             coarse = sample_scene(ss, coarse_cfg, timings=tc)
         finally:
-            deformation.okada_surface_displacement = okada_surface_displacement
+            deformation.rectangles_displacement = rectangles_displacement
         draws += coarse.metadata["redraws"] + 1
         t_fine += tf["source"] / (fine.metadata["redraws"] + 1)
         t_coarse += tc["source"] / (coarse.metadata["redraws"] + 1)
@@ -305,7 +311,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--okada-stride", type=int, default=None, help="override SceneConfig.okada_stride_px"
     )
+    parser.add_argument(
+        "--before", metavar="REV", default=None, help="also time this git revision, interleaved"
+    )
+    parser.add_argument(
+        "--before-scenes", type=int, default=400, help="scenes of the before/after comparison"
+    )
+    parser.add_argument(
+        "--generate", type=int, default=0, help="with --before: time `generate` of N samples"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="generate's processes")
     args = parser.parse_args(argv)
+    if args.before:
+        import before_after
+
+        before_after.print_comparison(args.before, args.before_scenes, args.generate, args.workers)
     config = SceneConfig()
     if args.okada_stride is not None:
         config = config.replace(okada_stride_px=args.okada_stride)

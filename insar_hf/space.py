@@ -4,7 +4,8 @@
 requirements.txt, examples/) and a copy of the ``insar_hf`` package, so that the Space imports the
 same code as the library, and writes the model id to ``model_id.txt`` (read by app.py when
 ``INSAR_HF_MODEL`` is not set) and into the README header's ``models:`` list. Used by
-``insar-hf push-space`` and the quickstart.
+``insar-hf push-space`` and the quickstart. A ``notice`` (the quickstart's warning that its model
+did not learn) goes into the header's ``short_description`` and title and heads the README.
 
 app.py's model, in order: ``INSAR_HF_MODEL``, ``model_id.txt``, a ``model/`` folder beside it,
 then the default model inside the package copy (``insar_hf/model/default/``, with its
@@ -19,6 +20,8 @@ from pathlib import Path
 import insar_hf
 
 MODEL_ID_FILE = "model_id.txt"
+NOT_LEARNED = "model did not learn"
+"""What the header of a Space staged with a notice says (title and short description)."""
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "flagged", ".gradio")
 
 
@@ -28,11 +31,18 @@ def default_space_dir() -> Path:
 
 
 def stage_space(
-    space_dir: Path, out_dir: Path, *, model_id: str | None = None, dataset_id: str | None = None
+    space_dir: Path,
+    out_dir: Path,
+    *,
+    model_id: str | None = None,
+    dataset_id: str | None = None,
+    notice: str | None = None,
 ) -> Path:
     """Copy ``space_dir`` and the ``insar_hf`` package into ``out_dir``; configure the model.
 
-    ``out_dir`` must not exist or be empty. Returns ``out_dir``.
+    ``notice`` (lines of text) marks a Space whose model did not learn: the header's title and
+    ``short_description`` say so and the README starts with it. ``out_dir`` must not exist or be
+    empty. Returns ``out_dir``.
     """
     from huggingface_hub import SpaceCard
 
@@ -50,5 +60,10 @@ def stage_space(
         card.data.models = [model_id]
     if dataset_id:
         card.data.datasets = [dataset_id]
+    if notice:
+        card.data.title = f"{card.data.title or 'InSAR Earthquake Detector'} ({NOT_LEARNED})"
+        card.data.short_description = f"Demo only: its {NOT_LEARNED} (see README)"
+        quoted = "\n".join(f"> {line.strip()}" for line in notice.strip().splitlines())
+        card.text = f"\n{quoted}\n" + card.text
     card.save(out_dir / "README.md")
     return out_dir

@@ -171,7 +171,38 @@ def test_strided_grid_is_within_the_tolerance_of_every_pixel(seed):
     assert np.abs(coarse - fine).max() * to_rad < 2 * 0.05
 
 
+def test_giving_up_on_a_weak_earthquake_leaves_the_stream_where_a_full_draw_does():
+    config = SMALL.replace(top_depth_min_m=4e3, top_depth_max_m=8e3)
+    given_up, full = np.random.default_rng(3), np.random.default_rng(3)
+    los, _, near = draw_earthquake(given_up, config, 200.0, LOS, TOL_M, 5.0, 1e6)
+    eq_los, _, _ = draw_earthquake(full, config, 200.0, LOS, TOL_M, 5.0)
+    assert los is None and near is None and np.abs(eq_los).max() < 1e6
+    assert given_up.random() == full.random()
+
+
+def test_a_draw_over_the_give_up_level_is_the_full_field():
+    config = SMALL.replace(top_depth_min_m=4e3, top_depth_max_m=8e3)
+    los, _, _ = draw_earthquake(np.random.default_rng(3), config, 200.0, LOS, TOL_M, 6.5, 1e-9)
+    full, _, _ = _eq(3, config, mw=6.5)
+    np.testing.assert_array_equal(los, full)
+
+
+def test_a_surface_rupture_is_never_given_up():
+    los, _, near = draw_earthquake(np.random.default_rng(0), SURFACE, 200.0, LOS, TOL_M, 5.0, 1e6)
+    assert los is not None and near is not None
+
+
 # ------------------------------------------------------------------------------- the grid
+
+
+def test_grid_field_does_not_depend_on_the_number_of_blas_threads():
+    from threadpoolctl import threadpool_limits
+
+    fields = []
+    for threads in (1, 4):
+        with threadpool_limits(limits=threads):
+            fields.append(_eq(1, SURFACE.replace(okada_stride_px=8))[0])
+    np.testing.assert_array_equal(fields[0], fields[1])
 
 
 def test_coarse_grid_reproduces_a_cubic_field_without_refinement():

@@ -399,3 +399,80 @@ def test_opening_sills_at_shallow_dips_agree_with_dc3d(dip):
     )  # fmt: skip
     ref = _dc3d_reference(x, y, **p)
     np.testing.assert_allclose(np.array(got), ref, rtol=1e-6, atol=1e-6 * np.abs(ref).max())
+
+
+# ------------------------------------------------------- several rectangles, compiled (numba)
+
+
+def _random_rectangles(rng, k):
+    return [
+        dict(
+            x_m=rng.uniform(-5e3, 5e3),
+            y_m=rng.uniform(-5e3, 5e3),
+            strike_deg=rng.uniform(0, 360),
+            dip_deg=dip,
+            rake_deg=rng.uniform(-180, 180),
+            slip_m=rng.uniform(0.1, 3),
+            length_m=rng.uniform(1e3, 2e4),
+            width_m=rng.uniform(1e3, 1e4),
+            top_depth_m=top,
+            opening_m=opening,
+            poisson=rng.uniform(0.1, 0.4),
+        )  # fmt: skip
+        for dip, top, opening in zip(
+            rng.choice([rng.uniform(5, 89.9), 90.0, 89.99999, 89.97], k),
+            rng.choice([0.0, rng.uniform(0, 5e3)], k),
+            rng.choice([0.0, rng.uniform(0, 1)], k),
+        )
+    ]
+
+
+def _numpy_sum(x, y, rectangles):
+    total = np.zeros((3, *np.shape(x)))
+    for r in rectangles:
+        kw = {k: v for k, v in r.items() if k not in ("x_m", "y_m")}
+        total += okada_surface_displacement(x - r["x_m"], y - r["y_m"], dtype=np.float64, **kw)
+    return total
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_rectangles_equal_the_numpy_sum_of_their_fields(seed):
+    from insar_hf.physics.rectangles import rectangles_displacement
+
+    rng = np.random.default_rng(seed)
+    rectangles = _random_rectangles(rng, 3)
+    g = np.linspace(-2e4, 2e4, 41)
+    x, y = np.meshgrid(g, g)
+    expected = _numpy_sum(x, y, rectangles)
+    got = np.array(rectangles_displacement(x, y, rectangles))
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+
+
+def test_compiled_rectangles_are_finite_and_exact_on_a_surface_trace():
+    from insar_hf.physics.rectangles import rectangles_displacement
+
+    rect = dict(x_m=0.0, y_m=0.0, strike_deg=0.0, dip_deg=60.0, rake_deg=45.0, slip_m=1.0,
+                length_m=8e3, width_m=5e3, top_depth_m=0.0)  # fmt: skip
+    y = np.array([-4e3, -2e3, 0.0, 2e3, 4e3, 6e3])  # the trace, its ends and beyond (x = 0)
+    got = np.array(rectangles_displacement(np.zeros_like(y), y, [rect]))
+    assert np.isfinite(got).all()
+    np.testing.assert_array_equal(got, _numpy_sum(np.zeros_like(y), y, [rect]))
+
+
+def test_compiled_rectangles_keep_one_field_per_rectangle_when_asked():
+    from insar_hf.physics.rectangles import rectangles_displacement
+
+    rectangles = _random_rectangles(np.random.default_rng(7), 2)
+    x, y = np.zeros((5, 4)), np.linspace(-9e3, 9e3, 20).reshape(5, 4)
+    each = np.array(rectangles_displacement(x, y, rectangles, summed=False))  # (3, K, 5, 4)
+    assert each.shape == (3, 2, 5, 4)
+    np.testing.assert_allclose(each.sum(axis=1), rectangles_displacement(x, y, rectangles))
+
+
+def test_compiled_rectangles_check_parameters_as_the_numpy_function_does():
+    from insar_hf.physics.rectangles import rectangles_displacement
+
+    rect = dict(strike_deg=0.0, dip_deg=95.0, rake_deg=0.0, slip_m=1.0, length_m=1e3,
+                width_m=1e3, top_depth_m=0.0)  # fmt: skip
+    with pytest.raises(ValueError, match="dip_deg must be <= 90"):
+        rectangles_displacement(0.0, 0.0, [rect])

@@ -17,8 +17,19 @@ from hub_standin import hub_standin  # noqa: F401
 
 from insar_hf.cli import main
 from insar_hf.quickstart import QuickstartConfig, make_plan, run_quickstart
+from insar_hf.quickstart.plan import (
+    LEARNING_FLOOR_SAMPLES,
+    REFERENCE,
+    Speeds,
+    expect_here,
+    load_plan,
+    save_plan,
+)
 
-TINY = dict(preset="vit-micro", num_samples=40, epochs=1, workers=1, batch_size=8)
+# A run forced to stall: 40 samples, one epoch, a learning rate that moves no weight.
+TINY = dict(
+    preset="vit-micro", num_samples=40, epochs=1, workers=1, batch_size=8, learning_rate=1e-9
+)
 TINY_ARGV = [f"--{key.replace('_', '-')}={value}" for key, value in TINY.items()]
 
 
@@ -177,12 +188,64 @@ def test_push_to_hub_uploads_dataset_model_and_space(quickstart, hub_standin):
     assert f"type: {ids['dataset']}" in card and "type: dataset\n" not in card
 
 
-def test_plan_fills_the_budget_with_measured_speeds():
-    config = QuickstartConfig(minutes=10, preset="vit-micro", workers=2)
-    plan = make_plan(config, scenes_per_s=50.0, train_rate=40.0, infer_rate=120.0)
-    assert 0.7 * 600 <= plan.total_s <= 0.9 * 600
-    slower = make_plan(config, scenes_per_s=50.0, train_rate=20.0, infer_rate=60.0)
-    assert slower.num_samples < plan.num_samples
+def test_plan_fills_the_budget_on_the_reference_machine():
+    plan = make_plan(QuickstartConfig(minutes=30, preset="vit-micro"))
+    assert 0.7 * 1800 <= plan.reference_total_s <= 0.9 * 1800
+
+
+def test_plan_sizes_do_not_depend_on_this_machines_speed():
+    config = QuickstartConfig(minutes=15, preset="vit-micro")
+    reference = REFERENCE.calibration["vit-micro"]
+    busy = Speeds(reference.scenes_per_s / 3, reference.train_per_s / 8, reference.infer_per_s / 8)
+    idle = expect_here(make_plan(config), reference, cores=2)
+    slow = expect_here(make_plan(config), busy, cores=2)
+    assert (slow.num_samples, slow.epochs) == (idle.num_samples, idle.epochs)
+    assert slow.total_s > 5 * idle.total_s and idle.note == ""
+
+
+def test_a_busy_machine_is_named_in_the_estimate(monkeypatch):
+    monkeypatch.setattr("os.getloadavg", lambda: (3.0, 3.0, 3.0))
+    reference = REFERENCE.calibration["vit-micro"]
+    busy = Speeds(reference.scenes_per_s, reference.train_per_s / 3, reference.infer_per_s / 3)
+    plan = expect_here(make_plan(QuickstartConfig()), busy, cores=2)
+    assert "the machine is busy" in plan.note and "the plan stays the same" in plan.note
+
+
+def test_a_small_budget_never_plans_fewer_samples_than_the_recipe_learns_from():
+    plan = make_plan(QuickstartConfig(minutes=1, preset="vit-micro"))
+    assert plan.num_samples == LEARNING_FLOOR_SAMPLES
+    assert "too short for a model that learns" in plan.note
+
+
+def test_a_saved_plan_is_reused_as_it_is_with_another_budget(tmp_path):
+    config = QuickstartConfig(out_dir=tmp_path, minutes=15)
+    saved = expect_here(make_plan(config), REFERENCE.calibration["vit-micro"], cores=2)
+    save_plan(tmp_path / "plan.json", config, saved)
+    again = load_plan(tmp_path / "plan.json", QuickstartConfig(out_dir=tmp_path, minutes=60))
+    assert again == saved
+
+
+def test_a_saved_plan_takes_an_explicit_epoch_count_and_keeps_its_size(tmp_path):
+    config = QuickstartConfig(out_dir=tmp_path)
+    saved = make_plan(config)
+    save_plan(tmp_path / "plan.json", config, saved)
+    again = load_plan(tmp_path / "plan.json", QuickstartConfig(out_dir=tmp_path, epochs=2))
+    assert (again.num_samples, again.epochs) == (saved.num_samples, 2)
+
+
+def test_a_run_forced_to_stall_says_so_on_the_summarys_first_line(quickstart):
+    first = quickstart["log"].split("[3/3] Space")[1].strip().splitlines()[0]
+    assert first.startswith("WARNING: the model did not learn: its training loss stayed at ln 2")
+    assert "fix: insar-hf quickstart" in quickstart["log"]
+
+
+def test_the_space_of_a_run_forced_to_stall_says_so_in_its_header(quickstart):
+    from huggingface_hub import SpaceCard
+
+    card = SpaceCard.load(quickstart["out"] / "space" / "README.md")
+    assert "model did not learn" in card.data.title
+    assert "model did not learn" in card.data.short_description
+    assert card.text.lstrip().startswith("> WARNING: the model did not learn")
 
 
 def test_config_rejects_an_org_with_a_slash():
@@ -196,7 +259,7 @@ def test_dataset_made_with_the_same_size_and_seed_but_other_settings_is_replaced
     from insar_hf.quickstart.steps import dataset_step
 
     config = QuickstartConfig(out_dir=tmp_path, num_samples=20, epochs=1, workers=1)
-    plan = make_plan(config, scenes_per_s=50.0, train_rate=40.0, infer_rate=120.0)
+    plan = make_plan(config)
     stale = tmp_path / "dataset"
     (stale / "data").mkdir(parents=True)
     sizes = {"train": 16, "validation": 2, "test": 2}
@@ -266,7 +329,7 @@ def _finished_model(out, argv_epochs: str):
     model.mkdir(parents=True)
     (model / "metrics.json").write_text("{}")
     config = QuickstartConfig(out_dir=out, num_samples=20, epochs=1, workers=1)
-    plan = make_plan(config, scenes_per_s=50.0, train_rate=40.0, infer_rate=120.0)
+    plan = make_plan(config)
     from insar_hf.quickstart.steps import training_argv
 
     argv = training_argv(config, plan, Path("elsewhere/dataset"), Path("elsewhere/model"))
@@ -298,7 +361,7 @@ def test_folder_not_made_by_generate_at_out_dataset_is_never_deleted(tmp_path):
     from insar_hf.quickstart.steps import dataset_step
 
     config = QuickstartConfig(out_dir=tmp_path, num_samples=20, epochs=1, workers=1)
-    plan = make_plan(config, scenes_per_s=50.0, train_rate=40.0, infer_rate=120.0)
+    plan = make_plan(config)
     (tmp_path / "dataset").mkdir()
     (tmp_path / "dataset" / "mine.csv").write_text("precious")
     with pytest.raises(QuickstartConflictError, match="was not made by `insar-hf generate`"):

@@ -73,7 +73,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["okada_surface_displacement"]
+__all__ = ["check_parameters", "okada_surface_displacement"]
 
 # cos(dip) below _COS_VERTICAL is a vertical fault (cos(90 deg) is 6e-17 in floating point).
 # The general I-terms cancel to O(1) from O(1 / cos(dip)^2) pieces, losing eps / cos(dip)^2,
@@ -99,6 +99,38 @@ def _check_scalar(name: str, value: float, *, low=None, high=None, low_open=Fals
     if high is not None and v > high:
         raise ValueError(f"{name} must be <= {high}, got {v}")
     return v
+
+
+def check_parameters(
+    *,
+    strike_deg,
+    dip_deg,
+    rake_deg,
+    slip_m,
+    length_m,
+    width_m,
+    top_depth_m,
+    opening_m=0.0,
+    poisson=0.25,
+) -> tuple[float, ...]:
+    """The parameters of :func:`okada_surface_displacement` as floats, in its order.
+
+    Raises ``ValueError`` naming the parameter for a non-finite or out-of-range value.
+    """
+    values = (
+        _check_scalar("strike_deg", strike_deg),
+        _check_scalar("dip_deg", dip_deg, low=0.0, high=90.0, low_open=True),
+        _check_scalar("rake_deg", rake_deg),
+        _check_scalar("slip_m", slip_m),
+        _check_scalar("length_m", length_m, low=0.0, low_open=True),
+        _check_scalar("width_m", width_m, low=0.0, low_open=True),
+        _check_scalar("top_depth_m", top_depth_m, low=0.0),
+        _check_scalar("opening_m", opening_m),
+        _check_scalar("poisson", poisson, low=-1.0, low_open=True),
+    )
+    if values[-1] >= 0.5:
+        raise ValueError(f"poisson must be < 0.5 (0.5 is incompressible), got {values[-1]}")
+    return values
 
 
 @dataclass(frozen=True)
@@ -388,6 +420,7 @@ def okada_surface_displacement(
     top_depth_m: float,
     opening_m: float = 0.0,
     poisson: float = 0.25,
+    dtype=np.float32,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Surface displacement of a uniform rectangular dislocation (Okada 1985, eqs. 25-30).
 
@@ -409,24 +442,26 @@ def okada_surface_displacement(
         Tensile opening (Okada's U3), metres.
     poisson : float, default 0.25
         Poisson's ratio of the half-space, in (-1, 0.5).
+    dtype : numpy dtype, default float32
+        Of the returned components (computed in float64).
 
     Returns
     -------
     east_m, north_m, up_m : np.ndarray
-        Displacement components, metres, float32, shape ``broadcast(x_m, y_m).shape``.
+        Displacement components, metres, ``dtype``, shape ``broadcast(x_m, y_m).shape``.
         Finite everywhere, including on the trace of a surface-rupturing fault.
     """
-    strike = _check_scalar("strike_deg", strike_deg)
-    dip = _check_scalar("dip_deg", dip_deg, low=0.0, high=90.0, low_open=True)
-    rake = _check_scalar("rake_deg", rake_deg)
-    slip = _check_scalar("slip_m", slip_m)
-    length = _check_scalar("length_m", length_m, low=0.0, low_open=True)
-    width = _check_scalar("width_m", width_m, low=0.0, low_open=True)
-    top = _check_scalar("top_depth_m", top_depth_m, low=0.0)
-    opening = _check_scalar("opening_m", opening_m)
-    nu = _check_scalar("poisson", poisson, low=-1.0, low_open=True)
-    if nu >= 0.5:
-        raise ValueError(f"poisson must be < 0.5 (0.5 is incompressible), got {nu}")
+    strike, dip, rake, slip, length, width, top, opening, nu = check_parameters(
+        strike_deg=strike_deg,
+        dip_deg=dip_deg,
+        rake_deg=rake_deg,
+        slip_m=slip_m,
+        length_m=length_m,
+        width_m=width_m,
+        top_depth_m=top_depth_m,
+        opening_m=opening_m,
+        poisson=poisson,
+    )
 
     x = np.asarray(x_m, dtype=np.float64)
     y = np.asarray(y_m, dtype=np.float64)
@@ -480,7 +515,7 @@ def okada_surface_displacement(
     east = ux * st - uy * ct
     north = ux * ct + uy * st
     return (
-        east.reshape(shape).astype(np.float32),
-        north.reshape(shape).astype(np.float32),
-        uz.reshape(shape).astype(np.float32),
+        east.reshape(shape).astype(dtype),
+        north.reshape(shape).astype(dtype),
+        uz.reshape(shape).astype(dtype),
     )

@@ -15,15 +15,17 @@
    offline.
 4. **push** (optional) -- dataset, model and Space to ``ORG/...`` on the Hub.
 
-The plan (samples, epochs) is fitted to the time budget from a short calibration of this
-machine's generation and training speed, and printed with its time estimate before any work.
+The plan (samples, epochs) is fixed for the time budget by the speeds of an idle 2-core reference
+machine (never by this machine's load at the moment it starts), and printed before any work with
+the time it is expected to take here, from a few seconds of timing. After training the run checks
+that the model learned (:mod:`insar_hf.training.learning`) and says so first in its summary.
 A finished dataset or model in ``OUT`` made with other settings is never deleted unasked: the run
 stops first with :class:`QuickstartConflictError` (``--overwrite`` replaces them).
 
 * :mod:`~insar_hf.quickstart.config` -- :class:`QuickstartConfig`, the options and their checks.
 * :mod:`~insar_hf.quickstart.calibrate` -- this machine's generation, input and model speeds.
-* :mod:`~insar_hf.quickstart.plan` -- :class:`Plan`: samples and epochs fitted to the budget,
-  saved so that a re-run reuses it.
+* :mod:`~insar_hf.quickstart.plan` -- :class:`Plan`: samples and epochs fixed for the budget by
+  the reference machine, the time expected here, saved so that every re-run reuses it as it is.
 * :mod:`~insar_hf.quickstart.steps` -- the dataset, model, Space and push steps and their reuse.
 * :mod:`~insar_hf.quickstart.run` -- :func:`run_quickstart`: the whole job and its summary.
 """

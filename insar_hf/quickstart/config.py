@@ -33,7 +33,8 @@ class QuickstartConfig:
     out_dir
         Folder that receives ``dataset/``, ``model/``, ``space/`` and the plan.
     minutes
-        Wall-clock budget for the whole run; the plan is fitted to it.
+        Budget of the whole run on an idle 2-core machine: the plan's sizes are fixed for it by
+        the reference measurements (:mod:`insar_hf.quickstart.plan`), whatever this machine.
     preset
         Model preset (see :data:`insar_hf.model.presets.PRESETS`).
     num_samples, epochs

@@ -1,8 +1,11 @@
 """The whole quickstart job: plan, steps, summary and the commands to try next.
 
-:func:`run_quickstart` checks the Hub token first (when pushing), calibrates and plans (or reuses
-the saved plan), runs :mod:`insar_hf.quickstart.steps` and prints a summary table with the test
-metrics and attention-localisation scores of ``metrics.json``.
+:func:`run_quickstart` checks the Hub token first (when pushing), plans (or reuses the saved plan
+as it is) and times this machine for the estimate only, runs :mod:`insar_hf.quickstart.steps`,
+checks that the model learned (:mod:`insar_hf.training.learning`) and prints a summary whose
+first line is that verdict -- a warning with cause and fix when it did not learn, which the
+staged Space's header repeats -- then the test metrics and attention-localisation scores of
+``metrics.json``.
 """
 
 from __future__ import annotations
@@ -27,8 +30,12 @@ from insar_hf.quickstart.config import (
     model_repo_name,
 )
 from insar_hf.quickstart.plan import (
+    LEARNING_FLOOR_SAMPLES,
     Plan,
+    Speeds,
     describe_plan,
+    expect_here,
+    expected_validation_auc,
     format_minutes,
     load_plan,
     make_plan,
@@ -42,6 +49,7 @@ from insar_hf.quickstart.steps import (
     push_step,
     space_step,
 )
+from insar_hf.training.learning import LearningCheck, check_learning
 
 
 def _token_or_die(config: QuickstartConfig) -> str:
@@ -60,6 +68,12 @@ def summary_table(rows: list[tuple[str, str]]) -> str:
     """``(name, value)`` rows as two aligned columns."""
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"  {k:<{width}}  {v}" for k, v in rows)
+
+
+def summary_text(verdict: LearningCheck, rows: list[tuple[str, str]]) -> str:
+    """The summary: the learning verdict first (a warning, cause and fix when the model did not
+    learn), then the table."""
+    return "\n".join([*verdict.lines(), "Summary", summary_table(rows)])
 
 
 def next_commands(config: QuickstartConfig, plan: Plan, model_dir: Path, dataset: Path) -> str:
@@ -99,6 +113,51 @@ def next_commands(config: QuickstartConfig, plan: Plan, model_dir: Path, dataset
     )
 
 
+def measure_speeds(config: QuickstartConfig) -> Speeds:
+    """This machine's calibration (a few seconds): generation, training and inference rates."""
+    scenes_per_s, rows = calibrate_generation(config.seed)
+    input_rate = calibrate_input_pipeline(rows)
+    model_rate, infer_rate = calibrate_model(config.preset, min(config.batch_size, 16))
+    # Training reads its data in the same process (--dataloader_num_workers 0).
+    train_rate = 1.0 / (1.0 / model_rate + 1.0 / input_rate)
+    return Speeds(scenes_per_s=scenes_per_s, train_per_s=train_rate, infer_per_s=infer_rate)
+
+
+def plan_run(config: QuickstartConfig, echo=print) -> Plan:
+    """The saved plan as it is (explicit sizes put in), else a new one timed on this machine.
+
+    The new plan's sizes never depend on the timing (:mod:`insar_hf.quickstart.plan`); it is
+    saved only once :func:`check_conflicts` lets the run go on, so a refused run changes nothing.
+    """
+    path = config.out_dir / PLAN_FILE
+    plan = load_plan(path, config)
+    if plan is not None:
+        echo(f"Reusing the plan saved in {path} (a re-run never plans again).")
+        if plan.minutes != config.minutes and config.num_samples is None:
+            echo(
+                f"  it was made for --minutes {plan.minutes:g}; --minutes {config.minutes:g} "
+                "is not applied: give --num-samples / --epochs, or another --out"
+            )
+    else:
+        plan = make_plan(config)
+        echo("Timing this machine for the estimate (a few seconds; the plan does not depend on it)")
+        plan = expect_here(plan, measure_speeds(config), cores=config.workers)
+    check_conflicts(config, plan)
+    save_plan(path, config, plan)
+    return plan
+
+
+def learning_fix(config: QuickstartConfig, plan: Plan) -> str:
+    """The command that most likely gives a model that learns, for a quickstart that did not."""
+    n = max(LEARNING_FLOOR_SAMPLES, 2 * plan.num_samples)
+    out = shlex.quote(str(config.out_dir))
+    return (
+        f"insar-hf quickstart --out {out} --num-samples {n} --epochs "
+        f"{max(plan.epochs, 20)} --overwrite (the recipe learned for 3 of 3 seeds from "
+        f"{LEARNING_FLOOR_SAMPLES} samples), or another --seed"
+    )
+
+
 def run_quickstart(config: QuickstartConfig, *, echo=print) -> dict[str, Any]:
     """Run every step (reusing finished ones); returns paths, plan and test metrics."""
     started = time.perf_counter()
@@ -108,20 +167,7 @@ def run_quickstart(config: QuickstartConfig, *, echo=print) -> dict[str, Any]:
         config = QuickstartConfig(**{**asdict(config), "token": token})
     config.out_dir.mkdir(parents=True, exist_ok=True)
 
-    plan_path = config.out_dir / PLAN_FILE
-    saved = load_plan(plan_path, config)
-    if saved is None:
-        echo("Calibrating this machine (a few seconds)...")
-        scenes_per_s, rows = calibrate_generation(config.seed)
-        input_rate = calibrate_input_pipeline(rows)
-        model_rate, infer_rate = calibrate_model(config.preset, min(config.batch_size, 16))
-        # Training reads its data in the same process (--dataloader_num_workers 0).
-        train_rate = 1.0 / (1.0 / model_rate + 1.0 / input_rate)
-        saved = make_plan(config, scenes_per_s, train_rate, infer_rate)
-        check_conflicts(config, saved)  # before the plan is saved: a refused run changes nothing
-        save_plan(plan_path, config, saved)
-    plan = saved
-    check_conflicts(config, plan)
+    plan = plan_run(config, echo)
     echo(describe_plan(plan))
 
     timings: dict[str, float] = {}
@@ -137,12 +183,17 @@ def run_quickstart(config: QuickstartConfig, *, echo=print) -> dict[str, Any]:
     timings["model"] = time.perf_counter() - t
     echo(f"  {'reused' if reused_model else 'wrote'} {model_dir}")
 
+    verdict = check_learning(
+        model_dir, expected_roc_auc=expected_validation_auc(plan), fix=learning_fix(config, plan)
+    )
+    notice = None if verdict.learned else "\n".join(verdict.lines())
+
     t = time.perf_counter()
     echo("\n[3/3] Space")
-    space = space_step(config, model_dir)
+    space = space_step(config, model_dir, notice=notice)
     timings["space"] = time.perf_counter() - t
 
-    pushed = push_step(config, dataset, model_dir) if config.push_to_hub else {}
+    pushed = push_step(config, dataset, model_dir, notice=notice) if config.push_to_hub else {}
 
     metrics = json.loads((model_dir / "metrics.json").read_text())
     overall = metrics.get("overall", {})
@@ -175,7 +226,7 @@ def run_quickstart(config: QuickstartConfig, *, echo=print) -> dict[str, Any]:
             f"(estimate {format_minutes(plan.total_s)})",
         )
     )
-    echo("\nSummary\n" + summary_table(rows))
+    echo("\n" + summary_text(verdict, rows))
     echo("\n" + next_commands(config, plan, model_dir, dataset))
     return {
         "dataset": dataset,
@@ -185,4 +236,5 @@ def run_quickstart(config: QuickstartConfig, *, echo=print) -> dict[str, Any]:
         "metrics": metrics,
         "pushed": pushed,
         "timings_s": timings,
+        "learning": verdict,
     }

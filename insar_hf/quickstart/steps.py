@@ -257,18 +257,34 @@ def model_step(config: QuickstartConfig, plan: Plan, dataset: Path) -> tuple[Pat
     return model_dir, False
 
 
-def space_step(config: QuickstartConfig, model_dir: Path, dataset_id: str | None = None) -> Path:
-    """Stage the Space into ``OUT/space`` wired to the local checkpoint (always refreshed)."""
+def space_step(
+    config: QuickstartConfig,
+    model_dir: Path,
+    dataset_id: str | None = None,
+    *,
+    notice: str | None = None,
+) -> Path:
+    """Stage the Space into ``OUT/space`` wired to the local checkpoint (always refreshed).
+
+    ``notice`` (the learning check's warning when the model did not learn) heads its README.
+    """
     folder = config.out_dir / "space"
     if folder.exists():
         shutil.rmtree(folder)
     return stage_space(
-        default_space_dir(), folder, model_id=str(model_dir.resolve()), dataset_id=dataset_id
+        default_space_dir(),
+        folder,
+        model_id=str(model_dir.resolve()),
+        dataset_id=dataset_id,
+        notice=notice,
     )
 
 
-def push_step(config: QuickstartConfig, dataset: Path, model_dir: Path) -> dict[str, str]:
-    """Push dataset, model and Space to ``config.push_to_hub``; returns repo ids."""
+def push_step(
+    config: QuickstartConfig, dataset: Path, model_dir: Path, *, notice: str | None = None
+) -> dict[str, str]:
+    """Push dataset, model and Space (headed by ``notice``, if any) to ``config.push_to_hub``;
+    returns repo ids."""
     # Lazy: the model card module reaches torch (through the attention maps).
     from insar_hf.training.card import push_model, write_model_card
 
@@ -287,6 +303,7 @@ def push_step(config: QuickstartConfig, dataset: Path, model_dir: Path) -> dict[
             Path(tmp) / "space",
             model_id=ids["model"],
             dataset_id=ids["dataset"],
+            notice=notice,
         )
         push_folder(staged, ids["space"], repo_type="space", token=config.token, space_sdk="gradio")
     return ids

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from insar_hf.physics import scaling
-from insar_hf.physics.okada import okada_surface_displacement
+from insar_hf.physics.rectangles import rectangles_displacement
 from insar_hf.simulate.grid import GridSource, sources_los_on_grid
 from insar_hf.simulate.rupture import draw_segmented_rupture, near_field_band
 from insar_hf.simulate.seeds import choose, log_uniform
@@ -33,7 +33,31 @@ from insar_hf.simulate.volcanic import draw_nonseismic_source
 if TYPE_CHECKING:
     from insar_hf.simulate.config import SceneConfig
 
-__all__ = ["deformation_footprint_m", "draw_earthquake", "draw_hard_negative", "draw_mw"]
+__all__ = [
+    "deformation_footprint_m",
+    "draw_earthquake",
+    "draw_hard_negative",
+    "draw_mw",
+    "rupture_displacement",
+]
+
+
+SMOOTH_NODES = 2.0
+"""Coarse node spacings a rupture's top must lie below for its surface field to be smooth at
+the node scale (its features are about one depth wide), so that no pixel exceeds a few times
+the largest node value: the condition of ``draw_earthquake(give_up_below_m=...)``."""
+
+
+def rupture_displacement(x_m, y_m, *, rectangles) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """East, north, up (m) of each of a rupture's rectangles (placed in the image frame): the
+    ``func`` of the rupture's stacked :class:`~insar_hf.simulate.grid.GridSource`.
+
+    Shape ``(rectangles, *points)``, float32 per rectangle as
+    :func:`~insar_hf.physics.okada.okada_surface_displacement` returns it, so that the field is
+    the one a source per rectangle gave.
+    """
+    e, n, u = rectangles_displacement(x_m, y_m, rectangles, summed=False)
+    return e.astype(np.float32), n.astype(np.float32), u.astype(np.float32)
 
 
 def deformation_footprint_m(mw, centroid_depth_m: float = 0.0):
@@ -82,7 +106,8 @@ def draw_earthquake(
     los_enu,
     tol_m: float,
     mw: float | None = None,
-) -> tuple[np.ndarray, dict, np.ndarray | None]:
+    give_up_below_m: float | None = None,
+) -> tuple[np.ndarray | None, dict, np.ndarray | None]:
     """Draw one earthquake, its LOS displacement on the grid and its near field.
 
     Parameters
@@ -99,6 +124,12 @@ def draw_earthquake(
         Interpolation tolerance of :func:`~insar_hf.simulate.grid.sources_los_on_grid`, metres.
     mw : float, optional
         Fixes the magnitude (the design magnitude); ``None`` draws it from ``rng``.
+    give_up_below_m : float, optional
+        For a caller that rejects earthquakes whose ``|LOS|`` stays under some level: when the
+        rupture is buried at least :data:`SMOOTH_NODES` coarse node spacings deep and every
+        coarse node of the grid is under this value, ``eq_los_m`` and ``near_field`` come back
+        as None, without the cost of the full grid.  Every random draw is made before, so the
+        stream is left exactly where the full computation would leave it.
 
     Returns
     -------
@@ -144,14 +175,18 @@ def draw_earthquake(
     band_m = log_uniform(rng, config.near_field_width_min_m, config.near_field_width_max_m)
     # The epicentre is the surface projection of the moment centroid, the patches' origin.
     x0, y0 = col * pixel_m, -row * pixel_m
-    sources = [
-        GridSource(okada_surface_displacement, x0 + p.x_m, y0 + p.y_m, p.okada_kwargs())
-        for p in segmented.patches
-    ]
-    size = config.image_size_px
-    eq_los = sources_los_on_grid(sources, size, pixel_m, config.okada_stride_px, los_enu, tol_m)
+    # All the rupture's rectangles in one compiled call per grid level, each placed in the
+    # image frame (x0 + x_m: the same sums, to the bit, as one source per rectangle).
+    rectangles = tuple(
+        p.okada_kwargs() | {"x_m": x0 + p.x_m, "y_m": y0 + p.y_m} for p in segmented.patches
+    )
+    source = GridSource(rupture_displacement, 0.0, 0.0, {"rectangles": rectangles}, stacked=True)
+    size, stride = config.image_size_px, config.okada_stride_px
+    smooth = min(p.top_depth_m for p in segmented.patches) >= SMOOTH_NODES * stride * pixel_m
+    give_up = give_up_below_m if smooth and stride > 1 else None
+    eq_los = sources_los_on_grid([source], size, pixel_m, stride, los_enu, tol_m, give_up)
     near_field = None
-    if segmented.surface_rupture:
+    if eq_los is not None and segmented.surface_rupture:
         near_field = near_field_band(segmented.trace_m, size, pixel_m, x0, y0, band_m)
     moments = np.array([p.slip_m * p.length_m * p.width_m for p in segmented.patches])
     depths = np.array(

@@ -4,8 +4,8 @@
 (:class:`GridSource`: ``func(x_m, y_m, **params) -> (e, n, u)``, e.g. Okada, Mogi, a
 subsidence bowl from :mod:`insar_hf.physics`) at the pixel centres and projects it onto the
 line of sight; :func:`los_on_grid` is the one-source case.  The sources share one adaptive
-grid: a coarse grid of nodes is evaluated and interpolated with local cubics (one cached matrix
-per image side and stride; bilinear below 5 nodes a side), and cells whose estimated
+grid: a coarse grid of nodes is evaluated and interpolated with local cubics (one cached
+stencil per image side and stride; bilinear below 5 nodes a side), and cells whose estimated
 interpolation error exceeds a tolerance are subdivided, level by level (node spacing halved),
 down to exact pixels, so that a fault trace crossing the image stays sharp while the smooth far
 field costs a few hundred evaluations per source.
@@ -34,18 +34,20 @@ class GridSource:
 
     ``(x0_m, y0_m)`` is the source's reference point in the image frame (x east from the west
     edge, y north from the north edge, so y <= 0 inside the image); ``func`` receives east and
-    north distances from it.
+    north distances from it.  ``stacked``: ``func`` returns several sources at once (a leading
+    axis), which are projected and added one after the other, as separate sources would be.
     """
 
     func: Callable
     x0_m: float
     y0_m: float
     params: Mapping = field(default_factory=dict)
+    stacked: bool = False
 
 
 @lru_cache(maxsize=32)
-def _interp_matrix(size: int, stride: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Node pixels, each pixel's cell and the ``(size, n_nodes)`` linear-interpolation matrix.
+def _nodes(size: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """Node pixels and each pixel's cell (cached, read-only).
 
     Nodes are every ``stride``-th pixel plus the last, so the nodes of a stride are a subset of
     the nodes of any stride dividing it; cell ``a`` spans nodes ``a`` and ``a + 1``;
@@ -56,34 +58,38 @@ def _interp_matrix(size: int, stride: int) -> tuple[np.ndarray, np.ndarray, np.n
         nodes = np.append(nodes, size - 1)
     pix = np.arange(size, dtype=np.float64)
     cell = np.clip(np.searchsorted(nodes, pix, side="right") - 1, 0, nodes.size - 2)
-    t = (pix - nodes[cell]) / (nodes[cell + 1] - nodes[cell])
-    matrix = np.zeros((size, nodes.size), dtype=np.float32)
-    matrix[np.arange(size), cell] = 1.0 - t
-    matrix[np.arange(size), cell + 1] = t
-    return nodes, cell, matrix
+    nodes.setflags(write=False)
+    cell.setflags(write=False)
+    return nodes, cell
 
 
-@lru_cache(maxsize=16)
-def _cubic_matrix(size: int, stride: int) -> np.ndarray:
-    """``(size, n_nodes)`` matrix of local cubic (4-node Lagrange) interpolation.
+@lru_cache(maxsize=32)
+def _stencil(size: int, stride: int, cubic: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Each pixel's interpolation stencil: node indices and float32 weights, ``(size, k)``.
 
-    Pixel ``p`` in cell ``a`` is interpolated from nodes ``a - 1 .. a + 2`` (the stencil is
-    shifted inwards at the image edges), so node pixels get weight 1 on themselves.  Needs at
-    least 4 nodes.
+    Linear (``k = 2``): the two nodes of the pixel's cell.  Cubic (``k = 4``, 4-node Lagrange):
+    pixel ``p`` in cell ``a`` from nodes ``a - 1 .. a + 2``, the stencil shifted inwards at the
+    image edges (needs at least 4 nodes).  A node pixel gets weight 1 on itself, 0 elsewhere.
     """
-    nodes, cell, _ = _interp_matrix(size, stride)
-    start = np.clip(cell - 1, 0, nodes.size - 4)  # (size,)
-    idx = start[:, None] + np.arange(4)  # (size, 4) stencil node indices
-    xs = nodes[idx].astype(np.float64)  # (size, 4) their pixel positions
+    nodes, cell = _nodes(size, stride)
     p = np.arange(size, dtype=np.float64)
-    weights = np.ones((size, 4))
-    for j in range(4):
-        for m in range(4):
-            if m != j:
-                weights[:, j] *= (p - xs[:, m]) / (xs[:, j] - xs[:, m])
-    matrix = np.zeros((size, nodes.size), dtype=np.float32)
-    np.put_along_axis(matrix, idx, weights.astype(np.float32), axis=1)
-    return matrix
+    if not cubic:
+        t = (p - nodes[cell]) / (nodes[cell + 1] - nodes[cell])
+        idx = np.stack([cell, cell + 1], axis=1)
+        weights = np.stack([1.0 - t, t], axis=1)
+    else:
+        start = np.clip(cell - 1, 0, nodes.size - 4)  # (size,)
+        idx = start[:, None] + np.arange(4)  # (size, 4) stencil node indices
+        xs = nodes[idx].astype(np.float64)  # (size, 4) their pixel positions
+        weights = np.ones((size, 4))
+        for j in range(4):
+            for m in range(4):
+                if m != j:
+                    weights[:, j] *= (p - xs[:, m]) / (xs[:, j] - xs[:, m])
+    weights = weights.astype(np.float32)
+    idx.setflags(write=False)
+    weights.setflags(write=False)
+    return idx, weights
 
 
 def _cubic_cell_miss(f: np.ndarray) -> np.ndarray:
@@ -168,22 +174,23 @@ def _interpolate(
     """Node values (n, n) -> pixels ``[rows, cols]`` and each cell's estimated error (n-1, n-1).
 
     Cubic with at least 5 nodes a side (far fewer cells to refine than bilinear for the same
-    tolerance), bilinear otherwise.  Node pixels get their node's value exactly.
+    tolerance), bilinear otherwise.  Separable: along columns, then along rows, each pixel the
+    sum of its stencil's 2 or 4 terms in stencil order, in float32 -- the same bits on every
+    machine and thread count (a BLAS matrix product's bits depend on both).  Node pixels get
+    their node's value exactly.
     """
-    if values.shape[0] >= 5:
-        matrix, miss = _cubic_matrix(size, stride), _cubic_cell_miss(values)
-    else:
-        matrix, miss = _interp_matrix(size, stride)[2], _cell_miss(values)
-    left, right = matrix[rows], matrix[cols]
-    a, b = _support(left)  # only the nodes these pixels' stencils touch
-    c, d = _support(right)
-    return left[:, a:b] @ values[a:b, c:d] @ right[:, c:d].T, miss  # (rows, cols)
-
-
-def _support(matrix: np.ndarray) -> tuple[int, int]:
-    """First and one-past-last column with a non-zero weight in ``matrix``."""
-    used = np.flatnonzero(matrix.any(axis=0))
-    return int(used[0]), int(used[-1]) + 1
+    cubic = values.shape[0] >= 5
+    miss = _cubic_cell_miss(values) if cubic else _cell_miss(values)
+    idx, weights = _stencil(size, stride, cubic)
+    ci, cw = idx[cols], weights[cols]  # (cols, k)
+    across = values[:, ci[:, 0]] * cw[:, 0]  # (n, cols)
+    for k in range(1, ci.shape[1]):
+        across += values[:, ci[:, k]] * cw[:, k]
+    ri, rw = idx[rows], weights[rows]  # (rows, k)
+    out = across[ri[:, 0]] * rw[:, 0, None]  # (rows, cols)
+    for k in range(1, ri.shape[1]):
+        out += across[ri[:, k]] * rw[:, k, None]
+    return out, miss
 
 
 def _span(cells: np.ndarray, cell: np.ndarray) -> slice:
@@ -200,7 +207,8 @@ def sources_los_on_grid(
     stride: int,
     los_enu,
     tolerance_m: float = 0.0,
-) -> np.ndarray:
+    give_up_below_m: float | None = None,
+) -> np.ndarray | None:
     """LOS displacement (m) of the summed ``sources`` at the pixel centres, shape (size, size).
 
     With ``stride = 1`` every pixel is evaluated.  With ``stride > 1`` the levels of
@@ -220,6 +228,10 @@ def sources_los_on_grid(
     Nodes and the pixels of the finest flagged cells are exact; the error elsewhere is measured
     against ``stride = 1`` in ``benchmarks/bench_synth.py`` (default scenes, stride 8: 99th
     percentile 0.002 rad, largest 0.04 rad for a tolerance of 0.05 rad).  Returns float32.
+
+    ``give_up_below_m``: return None, before any interpolation or refinement, when every coarse
+    node's ``|LOS|`` is under it (a caller that only wants fields reaching some level; with
+    ``stride > 1`` only).
     """
     sources = list(sources)
 
@@ -231,17 +243,21 @@ def sources_los_on_grid(
         for src in sources:
             x, y = np.broadcast_arrays(east - src.x0_m, north - src.y0_m)
             e, n, u = src.func(x, y, **src.params)
-            total = total + los_mod.los_displacement_m(
+            los = los_mod.los_displacement_m(
                 np.asarray(e, np.float64), np.asarray(n, np.float64), u, los_enu
             )
+            for part in los if src.stacked else (los,):
+                total = total + part
         return np.asarray(total, dtype=np.float64)
 
     pix = np.arange(size)
     if stride == 1:
         return los_at(pix[:, None], pix[None, :]).astype(np.float32)  # (size, size)
     strides = refinement_strides(stride)
-    nodes = _interp_matrix(size, strides[0])[0]
+    nodes = _nodes(size, strides[0])[0]
     coarse = los_at(nodes[:, None], nodes[None, :]).astype(np.float32)  # (n, n)
+    if give_up_below_m is not None and float(np.abs(coarse).max()) < give_up_below_m:
+        return None
     los, miss = _interpolate(coarse, size, strides[0])
     los[np.ix_(nodes, nodes)] = coarse  # nodes stay exact whatever the float32 rounding
     exact = np.zeros((size, size), dtype=bool)
@@ -250,8 +266,8 @@ def sources_los_on_grid(
     for parent_nodes, step in zip(strides[:-1], strides[1:]):
         if not flagged.any():
             break
-        p_cell = _interp_matrix(size, parent_nodes)[1]
-        nodes, cell, _ = _interp_matrix(size, step)
+        p_cell = _nodes(size, parent_nodes)[1]
+        nodes, cell = _nodes(size, step)
         # The cells of this level inside flagged cells of the previous one, and their pixels
         # within the region's bounding box (rows pr, columns pc).
         region = flagged[np.ix_(p_cell[nodes[:-1]], p_cell[nodes[:-1]])]  # (n - 1, n - 1)

@@ -107,11 +107,17 @@ def draw_visible_earthquake(
     fixed_mw = design.design_mw if config.pixel_spacing_mode == "magnitude" else None
     # With fewer valid pixels than a visible mask needs, no redraw can succeed.
     hopeless = int(np.count_nonzero(valid)) < config.min_visible_pixels
+    # Under a third of a quarter fringe at every grid node of a smooth field: invisible.
+    hopeless_m = QUARTER_FRINGE_RAD / 3.0 / abs(design.to_phase)
     redraws = 0
     while True:
         eq_los, eq_meta, near_field = draw_earthquake(
-            rng, config, design.pixel_m, design.los_enu, design.tol_m, fixed_mw
-        )
+            rng, config, design.pixel_m, design.los_enu, design.tol_m, fixed_mw,
+            hopeless_m if redraws < config.max_redraws and not hopeless else None,
+        )  # fmt: skip
+        if eq_los is None:
+            redraws += 1
+            continue
         mask = deformation_mask(eq_los, design.to_phase, valid)
         visible = int(np.count_nonzero(mask))
         ratio = signal_to_nuisance(eq_los, nuisance_m, mask) if visible else 0.0

@@ -200,7 +200,10 @@ def atmospheric_delay_m(
         half_resolution=True,
     )
     turbulence_rms = math.sqrt(float(np.mean(delay * delay, dtype=np.float64)))
-    dem = atmosphere.fractal_dem_m(shape, pixel_m=pixel_m, relief_m=p.dem_relief_m, rng=rng)
+    # Half resolution: exact in band below the DEM's 0.25 cycles/px cutoff, a quarter the FFT.
+    dem = atmosphere.fractal_dem_m(
+        shape, pixel_m=pixel_m, relief_m=p.dem_relief_m, rng=rng, half_resolution=True
+    )
     feature_m = 0.0
     if p.volcano:
         dem += topography.volcano_m(
