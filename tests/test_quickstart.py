@@ -204,11 +204,19 @@ def test_plan_sizes_do_not_depend_on_this_machines_speed():
 
 
 def test_a_busy_machine_is_named_in_the_estimate(monkeypatch):
-    monkeypatch.setattr("os.getloadavg", lambda: (3.0, 3.0, 3.0))
+    monkeypatch.setattr("os.getloadavg", lambda: (3.0, 3.0, 3.0))  # two processes besides us
     reference = REFERENCE.calibration["vit-micro"]
     busy = Speeds(reference.scenes_per_s, reference.train_per_s / 3, reference.infer_per_s / 3)
     plan = expect_here(make_plan(QuickstartConfig()), busy, cores=2)
     assert "the machine is busy" in plan.note and "the plan stays the same" in plan.note
+
+
+def test_a_slow_machine_that_is_not_busy_is_called_slower(monkeypatch):
+    monkeypatch.setattr("os.getloadavg", lambda: (1.1, 1.1, 1.1))  # this process alone
+    reference = REFERENCE.calibration["vit-micro"]
+    slow = Speeds(reference.scenes_per_s / 2, reference.train_per_s / 2, reference.infer_per_s / 2)
+    plan = expect_here(make_plan(QuickstartConfig()), slow, cores=2)
+    assert "slower than the idle 2-core reference" in plan.note and "busy" not in plan.note
 
 
 def test_a_small_budget_never_plans_fewer_samples_than_the_recipe_learns_from():

@@ -208,13 +208,12 @@ def expected_validation_auc(plan: Plan) -> float | None:
     return reference[2]
 
 
-def _others_load(cores: int) -> float | None:
-    """Load average of the last minute less this process's own (None where unknown)."""
+def _load_average() -> float | None:
+    """Load average of the last minute (None where the system does not say)."""
     try:
-        load = os.getloadavg()[0]
+        return os.getloadavg()[0]
     except (AttributeError, OSError):
         return None
-    return max(0.0, load - 1.0) / max(cores, 1)
 
 
 def expect_here(plan: Plan, measured: Speeds, *, cores: int | None = None) -> Plan:
@@ -237,10 +236,11 @@ def expect_here(plan: Plan, measured: Speeds, *, cores: int | None = None) -> Pl
     out = Plan(**{**asdict(plan), "expected_s": expected, "measured": asdict(measured)})
     ratio = out.total_s / out.reference_total_s
     if ratio >= SLOWER_RATIO:
-        load = _others_load(cores)
+        load = _load_average()
+        # This process counts for one; a quarter of a core more is another process at work.
         why = (
-            f"the machine is busy (other processes use {load:.0%} of its {cores} cores)"
-            if load is not None and load >= 0.25
+            f"the machine is busy (load average {load:.1f} on {cores} cores)"
+            if load is not None and load - 1.0 >= 0.25 * cores
             else f"this machine is {ratio:.1f}x slower than the idle 2-core reference"
         )
         speed = (
@@ -253,7 +253,9 @@ def expect_here(plan: Plan, measured: Speeds, *, cores: int | None = None) -> Pl
 
 
 def format_minutes(seconds: float) -> str:
-    """``"2.5 min"`` from one minute up, ``"42 s"`` below."""
+    """``"1.8 h"`` from 90 minutes up, ``"2.5 min"`` from one minute, ``"42 s"`` below."""
+    if seconds >= 5400:
+        return f"{seconds / 3600:.1f} h"
     return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
