@@ -99,20 +99,14 @@ def check_output_path(path: Path) -> str | None:
 
 
 def save_atomically(image, path: Path) -> None:
-    """Write ``image`` to ``path`` through a temporary file, so no half-written file is left."""
-    import tempfile
-
+    """Write ``image`` to ``path`` through a temporary file, so no half-written file is left;
+    the file gets the mode the umask gives (:func:`insar_hf.files.write_atomically`)."""
     from PIL import Image
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            image.save(handle, format=Image.registered_extensions()[path.suffix.lower()])
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from insar_hf.files import write_atomically
+
+    image_format = Image.registered_extensions()[path.suffix.lower()]
+    write_atomically(path, lambda handle: image.save(handle, format=image_format))
 
 
 def run(args: argparse.Namespace) -> int:
