@@ -14,7 +14,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from insar_hf.physics.los import SENSORS, los_from_phase_m, wrap_phase
-from insar_hf.products.interferogram import Interferogram, ProductError, read_raster
+from insar_hf.products.interferogram import (
+    Interferogram,
+    KindRequiredError,
+    ProductError,
+    read_raster,
+)
 from insar_hf.schema import KIND_NAMES
 
 PRODUCT_TYPE = "geotiff"
@@ -65,9 +70,10 @@ def read_geotiff(path, *, kind: str | None) -> Interferogram:
             "(radians) -- save that band alone (gdal_translate -b N in.tif phase.tif)"
         )
     if kind not in KIND_NAMES:
-        raise ProductError(
+        raise KindRequiredError(
             f"{path}: a plain GeoTIFF does not say whether it holds wrapped or unwrapped phase; "
-            "pass kind='wrapped' or kind='unwrapped' (insar-hf predict --kind)"
+            "pass kind='wrapped' or kind='unwrapped'",
+            path,
         )
     data, _, transform, crs = read_raster(path, what=f"{kind} phase (radians)")
     wavelength_m = SENSORS["sentinel1"].wavelength_m

@@ -46,6 +46,17 @@ class ProductError(ValueError):
     """A product file that cannot be read as documented; the message names the file and the fix."""
 
 
+class KindRequiredError(ProductError):
+    """A file that does not say whether it holds wrapped or unwrapped phase, read without ``kind``.
+
+    ``path`` is the file; a command line says ``--kind`` where Python says ``kind=``.
+    """
+
+    def __init__(self, message: str, path) -> None:
+        super().__init__(message)
+        self.path = Path(path)
+
+
 class UnknownCRSError(ProductError):
     """A product whose coordinate reference system is unknown, so epicentres cannot be placed."""
 
