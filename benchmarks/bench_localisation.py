@@ -128,6 +128,12 @@ def main(argv=None) -> int:
     )
     print()
     print(markdown_table(result))
+    for method in (*methods, "random"):
+        s = result[method]
+        print(
+            f"{method}: top boxes over half of the image {s['top_box_over_half']:.3f}, "
+            f"tight IoU {s['tight_iou']:.3f}"
+        )
     best = result[choice.method]
     for key, goal in GOALS.items():
         verdict = "reached" if best[key] >= goal else "missed"
