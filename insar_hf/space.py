@@ -2,10 +2,14 @@
 
 :func:`stage_space` copies ``space/`` (app.py, README.md with the Spaces header,
 requirements.txt, examples/) and a copy of the ``insar_hf`` package, so that the Space imports the
-same code as the library, and writes the model id to ``model_id.txt`` (read by app.py when
-``INSAR_HF_MODEL`` is not set) and into the README header's ``models:`` list. Used by
-``insar-hf push-space`` and the quickstart. A ``notice`` (the quickstart's warning that its model
-did not learn) goes into the header's ``short_description`` and title and heads the README.
+same code as the library, and writes the model to ``model_id.txt`` (read by app.py when
+``INSAR_HF_MODEL`` is not set): a Hub id as it is, also into the README header's ``models:``
+list; a local model folder as a path relative to the staged folder (``../model`` for the
+quickstart's ``OUT/space``), so that the folder can be moved with its model, and never into the
+header, whose ``models:`` must name Hub models (issue 23, item 10: an absolute path of the machine
+that staged it reached both). Used by ``insar-hf push-space`` and the quickstart. A ``notice``
+(the quickstart's warning that its model did not learn) goes into the header's
+``short_description`` and title and heads the README.
 
 app.py's model, in order: ``INSAR_HF_MODEL``, ``model_id.txt``, a ``model/`` folder beside it,
 then the default model inside the package copy (``insar_hf/model/default/``, with its
@@ -14,6 +18,7 @@ then the default model inside the package copy (``insar_hf/model/default/``, wit
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -40,7 +45,8 @@ def stage_space(
 ) -> Path:
     """Copy ``space_dir`` and the ``insar_hf`` package into ``out_dir``; configure the model.
 
-    ``notice`` (lines of text) marks a Space whose model did not learn: the header's title and
+    ``model_id`` is a Hub id or a local model folder (see the module docstring). ``notice``
+    (lines of text) marks a Space whose model did not learn: the header's title and
     ``short_description`` say so and the README starts with it. ``out_dir`` must not exist or be
     empty. Returns ``out_dir``.
     """
@@ -55,7 +61,11 @@ def stage_space(
     package = Path(insar_hf.__file__).resolve().parent
     shutil.copytree(package, out_dir / "insar_hf", ignore=_IGNORE)
     card = SpaceCard.load(out_dir / "README.md")
-    if model_id:
+    if model_id and Path(model_id).is_dir():  # a local folder: relative, and no Hub metadata
+        relative = os.path.relpath(Path(model_id).resolve(), out_dir.resolve())
+        (out_dir / MODEL_ID_FILE).write_text(Path(relative).as_posix() + "\n")
+        card.data.models = None
+    elif model_id:
         (out_dir / MODEL_ID_FILE).write_text(model_id + "\n")
         card.data.models = [model_id]
     if dataset_id:

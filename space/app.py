@@ -67,7 +67,8 @@ def resolve_model() -> str | None:
         return os.environ["INSAR_HF_MODEL"]
     id_file = HERE / "model_id.txt"
     if id_file.is_file() and id_file.read_text().strip():
-        return id_file.read_text().strip()
+        named = id_file.read_text().strip()  # a Hub id, or a folder relative to this file
+        return str((HERE / named).resolve()) if (HERE / named).is_dir() else named
     if (HERE / "model" / "config.json").is_file():
         return str(HERE / "model")
     try:
@@ -208,6 +209,19 @@ def panels(result, true_box=None):
     return images
 
 
+def verdict_text(result) -> str:
+    """The big label: the verdict and P(earthquake) against the decision threshold, never the
+    argmax of the raw softmax (which says "earthquake 58%" under a "No earthquake" verdict when
+    0.5 < P < threshold)."""
+    quake = result.label == "earthquake"
+    sign = ">=" if quake else "<"
+    rule = "" if result.calibrated else " (uncalibrated: the argmax)"
+    return (
+        f"{'Earthquake deformation' if quake else 'No earthquake'}: P(earthquake) "
+        f"{result.probability:.3f} {sign} threshold {result.decision_threshold:.3f}{rule}"
+    )
+
+
 def caption(record: dict) -> str:
     """A short caption of an example: ``Mw 6.7, wrapped`` or ``no quake, unwrapped``."""
     what = f"Mw {record['mw']:.1f}" if record.get("mw") else "no quake"
@@ -316,7 +330,7 @@ def build_demo(
             )
         image, heat = panels(result, known["deformation_bbox"] if known else None)
         gallery = head_map_gallery(result.head_maps, layer=layer_index)
-        return result.probabilities, image, heat, gallery, status
+        return verdict_text(result), image, heat, gallery, status
 
     def analyse_if_file(files, kind, method, head_fusion, layer):
         if not files or detector is None:
@@ -390,10 +404,7 @@ def build_demo(
                 )
             with gr.Column(scale=2):
                 status = gr.Markdown(load_error or "Upload an interferogram or pick an example.")
-                verdict = gr.Label(
-                    label="Class probabilities (the verdict above applies the threshold)",
-                    num_top_classes=2,
-                )
+                verdict = gr.Label(label="Verdict: P(earthquake) against the decision threshold")
                 with gr.Row():
                     image_out = gr.Image(label="Interferogram and boxes", format="png", type="pil")
                     map_out = gr.Image(label="Attention map and boxes", format="png", type="pil")

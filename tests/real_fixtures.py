@@ -192,21 +192,28 @@ def write_binary(
     spacing_m: float = 100.0,
     epsg: int | None = 32636,
     extra: str = "",
+    row0_south: bool = False,
 ) -> Path:
-    """Write ``NAME.unw`` (metres), ``NAME.diff`` (our phase) and ``NAME.par``; returns the .par."""
+    """Write ``NAME.unw`` (metres), ``NAME.diff`` (our phase) and ``NAME.par``; returns the .par.
+
+    ``los_m`` is north-up and ``corner_y`` its north edge. ``row0_south`` stores the rows south
+    first with a positive ``y_spacing`` and ``corner_y`` the south edge, as ``greece.par`` does;
+    the GAMMA style (north first, negative ``y_spacing``) otherwise.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     rows, cols = los_m.shape
-    los_m.astype("<f4").tofile(folder / f"{name}.unw")
     phase = wrap_phase(phase_from_los_rad(los_m, sentinel1_wavelength_m()))
-    np.asarray(phase, dtype="<f4").tofile(folder / f"{name}.diff")
+    stored = (lambda a: a[::-1]) if row0_south else (lambda a: a)
+    np.asarray(stored(los_m), dtype="<f4").tofile(folder / f"{name}.unw")
+    np.asarray(stored(phase), dtype="<f4").tofile(folder / f"{name}.diff")
     lines = [
         f"ifg_length: {rows}",
         f"ifg_width: {cols}",
         f"corner_x: {corner_x}",
-        f"corner_y: {corner_y}",
+        f"corner_y: {corner_y - rows * spacing_m if row0_south else corner_y}",
         f"x_spacing: {spacing_m} m",
-        f"y_spacing: {-spacing_m} m",
+        f"y_spacing: {spacing_m if row0_south else -spacing_m} m",
     ]
     if epsg is not None:
         lines.append(f"epsg: {epsg}")

@@ -12,8 +12,8 @@ from insar_hf.inference.boxes import (
     box_iou,
     boxes_from_map,
     boxes_to_map_coordinates,
-    merge_boxes,
     pixel_to_map,
+    tight_iou,
 )
 
 
@@ -45,6 +45,56 @@ def test_mean_score_is_mean_of_normalised_map_in_component():
     assert box.score == pytest.approx(0.7)
 
 
+def _plateau_with_peaks():
+    """A low plateau over the whole 100 x 100 map with two small peaks standing out of it."""
+    heat = np.full((100, 100), 0.3, dtype=np.float32)
+    heat[0, 0] = 0.0  # the plateau sits at 0.3 of the range, above a level of 0.1
+    heat[10:20, 60:75] = 1.0
+    heat[70:85, 20:30] = 0.8
+    return heat
+
+
+def test_a_region_over_half_the_map_is_split_into_the_parts_that_stand_out():
+    boxes = boxes_from_map(_plateau_with_peaks(), threshold=0.1)
+    assert [b.as_list() for b in boxes] == [[60, 10, 75, 20], [20, 70, 30, 85]]
+    assert not any(b.flat for b in boxes)
+
+
+def test_without_the_area_limit_the_plateau_gives_one_box_over_everything():
+    (box,) = boxes_from_map(_plateau_with_peaks(), threshold=0.1, max_area_fraction=1.0)
+    assert box.as_list() == [0, 0, 100, 100]
+
+
+def test_a_map_flat_over_most_of_the_image_keeps_its_large_box_marked_flat():
+    heat = np.zeros((100, 100), dtype=np.float32)
+    heat[5:95, 10:90] = 1.0  # nothing inside stands out from the rest
+    (box,) = boxes_from_map(heat, threshold=0.1)
+    assert box.as_list() == [10, 5, 90, 95] and box.flat
+
+
+def test_no_box_over_half_the_image_unless_marked_flat():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        heat = upsample_map(rng.random((14, 14), dtype=np.float32), 224)
+        for b in boxes_from_map(heat, threshold=0.1, max_boxes=None):
+            assert b.area <= 0.5 * 224 * 224 or b.flat
+
+
+def test_the_best_box_holds_the_maps_maximum():
+    heat = np.zeros((60, 60), dtype=np.float32)
+    heat[5:25, 5:25] = 0.9  # a large bright region ...
+    heat[40:44, 40:44] = 1.0  # ... and the small one that holds the maximum
+    assert boxes_from_map(heat, threshold=0.5, min_area=1)[0].as_list() == [40, 40, 44, 44]
+
+
+def test_tight_iou_is_one_for_the_true_box_and_near_zero_for_the_whole_image():
+    truth = [40, 60, 120, 140]
+    assert tight_iou(truth, truth, 224 * 224) == 1.0
+    whole = tight_iou([0, 0, 224, 224], truth, 224 * 224)
+    assert whole == pytest.approx(6400 / 224**2 - (224**2 - 6400) / 224**2)
+    assert whole < 0 < tight_iou([60, 80, 100, 120], truth, 224 * 224)
+
+
 def test_constant_map_gives_no_box_and_zero_normalised_map():
     assert boxes_from_map(np.ones((8, 8))) == []
     assert not normalise_map(np.ones((8, 8))).any()
@@ -70,16 +120,6 @@ def test_affine_geotransform_is_accepted():
     transform = affine.Affine(10.0, 0.0, 100.0, 0.0, -10.0, 200.0)
     out = boxes_to_map_coordinates([[1, 2, 3, 4]], transform, image_shape=(8, 8))
     assert out[0] == pytest.approx([110.0, 160.0, 130.0, 180.0])
-
-
-def test_overlapping_boxes_merge_transitively_into_their_union():
-    boxes = [Box(0, 0, 10, 10, 0.5), Box(20, 0, 30, 10, 0.7), Box(8, 2, 22, 6, 0.9)]
-    assert merge_boxes(boxes) == [Box(0, 0, 30, 10, 0.9)]
-
-
-def test_touching_boxes_do_not_merge():
-    boxes = [Box(0, 0, 10, 10, 0.5), Box(10, 0, 20, 10, 0.7)]
-    assert len(merge_boxes(boxes)) == 2
 
 
 def test_box_iou_of_known_boxes():

@@ -109,6 +109,25 @@ def test_export_replaces_the_default_with_the_final_files_only(tmp_path):
     assert not list(tmp_path.glob("default.*"))  # no staging or old folder left behind
 
 
+def test_exported_weights_are_readable_by_others_even_when_trained_private(tmp_path):
+    import os
+    import stat
+
+    from insar_hf.training.export import export_default_model
+
+    trained = tmp_path / "run"
+    trained.mkdir()
+    for name in (CONFIG_FILE, "model.safetensors", "calibration.json"):
+        (trained / name).write_text(name)
+    os.chmod(trained / "model.safetensors", 0o600)  # as safetensors >= 0.8 writes it
+    old = os.umask(0o022)
+    try:
+        export_default_model(trained, tmp_path / "default")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "default" / "model.safetensors").stat().st_mode) == 0o644
+
+
 def test_export_refuses_an_uncalibrated_model_and_keeps_the_old_default(tmp_path):
     from insar_hf.training.export import export_default_model
 

@@ -457,6 +457,37 @@ def test_scan_boxes_lie_inside_the_frame(detector):
         assert 0 <= box.x_min < box.x_max <= 256 and 0 <= box.y_min < box.y_max <= 256
 
 
+def test_scan_boxes_are_the_tight_boxes_of_its_explanation_map(detector):
+    from insar_hf.inference.boxes import boxes_from_map
+
+    frame = np.random.default_rng(1).normal(size=(256, 320)).astype(np.float32)
+    result = detector.scan(frame, kind="wrapped", min_probability=0.0, progress=False)
+    level = detector.map_choice.level()
+    expected = boxes_from_map(result.attention, threshold=level, max_boxes=None)
+    assert [b.as_list() for b in result.boxes] == [b.as_list() for b in expected]
+    peak = float(np.nanmax(result.attention))  # scores in probability x map
+    assert [b.score for b in result.boxes] == pytest.approx([b.score * peak for b in expected])
+    assert all(b.area <= 0.5 * 256 * 320 or b.flat for b in result.boxes)
+
+
+def test_scan_windows_below_the_threshold_give_no_box(detector, frame):
+    result = detector.scan(frame, kind="unwrapped", min_probability=1.01, progress=False)
+    assert result.boxes == [] and np.isfinite(result.attention).all()
+
+
+def test_repr_names_the_model_its_preset_threshold_and_map():
+    det = Detector.from_pretrained(device="cpu")
+    shown = repr(det)
+    assert shown.startswith("Detector(model='insar-hf-default-detector', preset='vit-mini', ")
+    assert f"P(earthquake) >= {det.decision_threshold:.4f} (calibrated" in shown
+    assert f"map={det.map_choice.method!r} with box level {det.map_choice.box_threshold}" in shown
+
+
+def test_repr_of_a_model_of_no_preset_says_its_size(detector, model_dir):
+    assert f"model={str(model_dir)!r}, preset='custom: hidden 32, 2 layers'" in repr(detector)
+    assert "verdict: argmax (uncalibrated)" in repr(detector)
+
+
 # ------------------------------------------------------------------ pictures and output
 
 

@@ -28,7 +28,9 @@ from insar_hf.training.card_sections import DEV_WINDOWS_FILE, SANITY_CHECK, writ
 REPO = Path(__file__).resolve().parents[1]
 REAL_DEV = REPO.parent / "shared" / "real-dev"
 SIDE = 64
-LOS_TO_PHASE = -4.0 * math.pi / 0.055466
+LOS_TO_PHASE = -4.0 * math.pi / 0.055465763  # the reader's Sentinel-1 wavelength
+PAR = "ifg_length: 64\nifg_width: 64\ncorner_x: -3200\ncorner_y: -3200\nx_spacing: 100\n"
+PAR += "y_spacing: 100\n"  # as greece.par: the file's row 0 is its south edge
 
 WINDOWS = [
     {
@@ -99,6 +101,7 @@ def _write_dev_folder(root: Path, windows=WINDOWS) -> dict[str, np.ndarray]:
     (root / "volcano").mkdir()
     frames["diff"].astype("<f4").tofile(root / "quake" / "f.diff")
     frames["unw"].astype("<f4").tofile(root / "quake" / "f.unw")
+    (root / "quake" / "f.par").write_text(PAR)
     profile = dict(driver="GTiff", height=SIDE, width=SIDE, count=1, dtype="float32")
     transform = Affine(0.001, 0.0, -91.0, 0.0, -0.001, -0.5)  # north-up, 0.001 deg
     with rasterio.open(root / "volcano" / "v.tif", "w", **profile, transform=transform) as dst:
@@ -134,27 +137,32 @@ def _calibrated(model_dir, threshold: float) -> Detector:
 # ------------------------------------------------------------------ reading
 
 
-def test_binary_wrapped_window_is_the_frame_slice(dev):
+def _no_zeros(values: np.ndarray) -> np.ndarray:
+    return np.where(values == 0, np.float32(np.nan), values)
+
+
+def test_a_binary_window_is_the_files_slice_turned_north_up(dev):
     root, frames = dev
     arrays = read_window_arrays(root, read_windows(root))
-    np.testing.assert_array_equal(arrays[0], frames["diff"][0:32, 0:32])
-    np.testing.assert_array_equal(arrays[2], frames["diff"][32:64, 32:64])
+    # greece.par's convention: the file's row 0 is south; exact zeros of a .diff are no data
+    np.testing.assert_array_equal(arrays[0], _no_zeros(frames["diff"][0:32, 0:32][::-1]))
+    np.testing.assert_array_equal(arrays[2], _no_zeros(frames["diff"][32:64, 32:64][::-1]))
 
 
 def test_unwrapped_los_metres_become_phase_with_sentinel1_wavelength(dev):
     root, frames = dev
     window = read_window_arrays(root, read_windows(root))[1]
-    expected = frames["unw"][8:48, 16:56].astype(np.float64) * LOS_TO_PHASE
+    expected = frames["unw"][8:48, 16:56][::-1].astype(np.float64) * LOS_TO_PHASE
     assert window.dtype == np.float32 and window.shape == (40, 40)
     np.testing.assert_allclose(window, expected, rtol=1e-6)
 
 
-def test_geotiff_exact_zeros_are_no_data(dev):
+def test_geotiff_exact_zeros_are_no_data_and_its_phase_has_the_processors_sign(dev):
     root, frames = dev
     window = read_window_arrays(root, read_windows(root))[4]  # rows 28:64, cols 0:36
     zeros = frames["tif"][28:64, 0:36] == 0
     assert zeros.sum() == 42 and np.array_equal(np.isnan(window), zeros)
-    np.testing.assert_array_equal(window[~zeros], frames["tif"][28:64, 0:36][~zeros])
+    np.testing.assert_allclose(window[~zeros], -frames["tif"][28:64, 0:36][~zeros], atol=1e-6)
 
 
 def test_missing_windows_json_is_one_line_that_names_the_folder(tmp_path):
@@ -171,10 +179,10 @@ def test_missing_frame_is_one_line_that_names_the_file(tmp_path):
     assert "\n" not in str(err.value)
 
 
-def test_a_binary_file_that_is_not_a_square_frame_is_refused(tmp_path):
+def test_a_binary_file_of_another_size_than_its_header_is_refused(tmp_path):
     _write_dev_folder(tmp_path)
     np.zeros(10, dtype="<f4").tofile(tmp_path / "quake" / "f.diff")
-    with pytest.raises(DevWindowsError, match="40 bytes is not a square frame of float32"):
+    with pytest.raises(DevWindowsError, match=r"40 bytes, but the \.par says 64 x 64 float32"):
         read_window_arrays(tmp_path, read_windows(tmp_path))
 
 

@@ -28,6 +28,10 @@ def test_map_equal_to_the_mask_scores_perfectly():
         "pointing_game": 1.0,
         "iou_top_box": 1.0,
         "iou_at_0_5": 1.0,
+        "box_centre_hit": 1.0,
+        "top_box_area": pytest.approx(80 * 80 / 224**2),
+        "top_box_over_half": 0.0,
+        "tight_iou": 1.0,
         "mass_in_mask": 1.0,
         "recall_at_0_3": 1.0,
         "recall_at_0_5": 1.0,
@@ -58,6 +62,28 @@ def test_box_level_chosen_is_the_one_whose_top_box_fits_best():
     level, iou = choose_box_threshold(maps, boxes, candidates=(0.3, 0.5, 0.8))
     assert (level, iou) == (0.3, 1.0)  # 0.8 boxes the peak alone (IoU 400 / 6400)
     assert choose_box_threshold(maps, boxes, candidates=(0.8,))[1] == pytest.approx(400 / 6400)
+
+
+def test_box_level_is_chosen_for_tight_boxes_not_for_the_largest_overlap():
+    from insar_hf.inference.boxes import box_iou, boxes_from_map
+
+    masks, boxes = _square_masks(2, box=(50, 20, 150, 120))  # 100 x 100 true box
+    maps = np.zeros_like(masks, dtype=np.float32)
+    maps[:, 12:137, 12:212] = 0.3  # 125 x 200 around the truth: just under half the image
+    maps[:, 40:100, 70:130] = 1.0  # 60 x 60 inside it
+    ious = [box_iou(boxes_from_map(maps[0], threshold=t)[0], boxes[0]) for t in (0.2, 0.5)]
+    assert ious == pytest.approx([0.4, 0.36])  # IoU alone would take the broad box of 0.2
+    assert choose_box_threshold(maps, boxes, candidates=(0.2, 0.5))[0] == 0.5
+
+
+def test_score_maps_reports_where_the_top_box_centre_falls_and_its_area():
+    masks, boxes = _square_masks(2)
+    maps = np.zeros_like(masks, dtype=np.float32)
+    maps[0, 60:140, 40:120] = 1.0  # on the truth
+    maps[1, 180:200, 150:200] = 1.0  # away from it: 20 x 50
+    scores = score_maps(maps, masks, boxes)
+    assert scores["box_centre_hit"] == 0.5
+    assert scores["top_box_area"] == pytest.approx((6400 + 1000) / 2 / 224**2)
 
 
 def test_map_peaked_away_from_the_mask_scores_zero():
@@ -131,8 +157,10 @@ def test_hook_scores_only_the_earthquake_scenes_with_every_map(tiny_model):
     result = localisation_metrics(context)
     assert result["n"] == 3
     scores = {"pointing_game", "iou_top_box", "iou_at_0_5", "mass_in_mask", "recall_at_0_3"}
+    scores |= {"box_centre_hit", "top_box_area", "top_box_over_half"}
     for name in (*MAP_METHODS, "random"):
-        assert set(result[name]) == scores | {"recall_at_0_5", "box_threshold", "seconds_per_image"}
+        extra = {"recall_at_0_5", "tight_iou", "box_threshold", "seconds_per_image"}
+        assert set(result[name]) == scores | extra
         assert all(0.0 <= result[name][k] <= 1.0 for k in scores)
         assert result[name]["recall_at_0_5"] <= result[name]["recall_at_0_3"]
     assert result["mask_area_fraction"] == pytest.approx(40 * 40 / 224**2)
@@ -166,7 +194,8 @@ def test_markdown_table_has_one_row_per_map_and_is_empty_when_skipped():
     result = {"n": 2, "mask_area_fraction": 0.1, "rollout": scores}
     result |= {"layer": scores, "random": scores, "settings": {"default": "rollout"}}
     table = markdown_table(result)
-    assert "| attention rollout (default) | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 |" in table
+    row = "| attention rollout (default) | 1.000 | 1.000 | 1.000 | 1.000 | 0.128 | 1.000 | 1.000 |"
+    assert row in table
     assert len([line for line in table.splitlines() if line.startswith("| ")]) == 4
     assert markdown_table({"skipped": "no masks"}) == ""
 

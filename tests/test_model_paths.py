@@ -224,6 +224,19 @@ def test_overlay_in_new_folders_is_written(scene_png, tmp_path):
     assert Image.open(out).size == (224, 224) and list(out.parent.iterdir()) == [out]
 
 
+def test_an_overlay_is_readable_by_others_as_the_umask_says(scene_png, tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "x.png"
+    old = os.umask(0o022)
+    try:
+        assert main(["predict", str(scene_png), "--overlay", str(out)]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644  # was 0600: a private temporary file
+
+
 def test_a_failed_overlay_write_keeps_the_verdict_and_leaves_no_file(
     scene_png, tmp_path, capsys, monkeypatch
 ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -137,19 +138,59 @@ def test_a_binary_unw_without_its_par_asks_for_the_header(tmp_path, los_m):
 
 
 @pytest.mark.parametrize("name", ["phase.tif", "phase.tiff", "PHASE.TIF"])
-def test_a_plain_geotiff_is_read_as_the_kind_given(tmp_path, name):
+def test_a_plain_geotiff_is_read_as_the_kind_given_with_the_processors_sign(tmp_path, name):
     phase = quiet_los_m(SHAPE, np.random.default_rng(0)) * 300
     path = _geotiff(tmp_path / name, phase)
     ifg = read_product(path, kind="unwrapped")
     assert (ifg.product_type, ifg.kind, ifg.date1) == ("geotiff", "unwrapped", None)
-    np.testing.assert_array_equal(ifg.unwrapped_rad, phase.astype(np.float32))
+    np.testing.assert_array_equal(ifg.unwrapped_rad, -phase.astype(np.float32))  # positive away
 
 
 def test_a_plain_geotiff_read_as_wrapped_is_wrapped(tmp_path):
     phase = np.linspace(-20, 20, SHAPE[0] * SHAPE[1], dtype=np.float32).reshape(SHAPE)
     ifg = read_product(_geotiff(tmp_path / "phase.tif", phase), kind="wrapped")
-    np.testing.assert_allclose(np.exp(1j * ifg.wrapped_rad), np.exp(1j * phase), atol=1e-4)
+    np.testing.assert_allclose(np.exp(1j * ifg.wrapped_rad), np.exp(-1j * phase), atol=1e-4)
     assert ifg.wrapped_rad.min() >= -np.pi and ifg.wrapped_rad.max() < np.pi
+
+
+def test_exact_zeros_of_a_plain_geotiff_are_no_data_as_in_licsar_files(tmp_path):
+    phase = np.random.default_rng(1).uniform(-3, 3, SHAPE).astype(np.float32)
+    phase[:5, :7] = 0.0
+    ifg = read_product(_geotiff(tmp_path / "phase.tif", phase), kind="wrapped")
+    np.testing.assert_array_equal(np.isnan(ifg.wrapped_rad), phase == 0)
+
+
+@pytest.mark.parametrize("raster,kind", [("diff_pha", "wrapped"), ("unw", "unwrapped")])
+def test_a_licsar_file_renamed_plain_is_the_same_model_input_byte_for_byte(
+    licsar, tmp_path, raster, kind
+):
+    from insar_hf.inference.inputs import prepare_input
+
+    named = licsar / f"20230120_20230213.geo.{raster}.tif"
+    plain = shutil.copy(named, tmp_path / "my_frame.tif")
+    images = [
+        prepare_input(p, kind=k, units="rad", wavelength_m=None, size=224).image
+        for p, k in ((named, None), (plain, kind))
+    ]
+    assert images[0].tobytes() == images[1].tobytes()
+
+
+def test_a_par_with_positive_y_spacing_is_read_north_up_like_a_gamma_one(tmp_path, los_m):
+    gamma = read_product(write_binary(tmp_path / "gamma", "f", los_m))
+    south = read_product(write_binary(tmp_path / "south", "f", los_m, row0_south=True))
+    assert south.row0_south and not gamma.row0_south
+    assert south.transform == gamma.transform == (500_000.0, 100.0, 0.0, 4_200_000.0, 0.0, -100.0)
+    np.testing.assert_array_equal(south.los_m, gamma.los_m)
+    np.testing.assert_array_equal(south.wrapped_rad, gamma.wrapped_rad)
+
+
+def test_a_file_window_of_a_south_first_product_is_the_same_pixels_north_up(tmp_path, los_m):
+    ifg = read_product(write_binary(tmp_path, "f", los_m, row0_south=True))
+    stored = np.fromfile(tmp_path / "f.unw", dtype="<f4").reshape(los_m.shape)
+    row, col = ifg.array_window(3, 5, 10)
+    np.testing.assert_array_equal(
+        ifg.los_m[row : row + 10, col : col + 10], stored[3:13, 5:15][::-1]
+    )
 
 
 def test_a_plain_geotiff_without_kind_asks_for_it(tmp_path):
@@ -194,10 +235,18 @@ def test_dev_thessaly_frame_reads_without_dates(name, kind):
 
 @needs_dev
 def test_dev_thessaly_unwrapped_file_holds_the_documented_displacement():
-    # docs: largest |LOS| about 0.48 m near rows 395, cols 380
-    los = read_product(THESSALY / "greece.unw").los_m
-    row, col = np.unravel_index(np.nanargmax(np.abs(los)), los.shape)
-    assert 0.4 < np.nanmax(np.abs(los)) < 0.6 and abs(row - 395) < 80 and abs(col - 380) < 80
+    # docs: largest |LOS| about 0.48 m near rows 395, cols 380 of the file
+    ifg = read_product(THESSALY / "greece.unw")
+    row, col = np.unravel_index(np.nanargmax(np.abs(ifg.los_m)), ifg.shape)
+    file_row = ifg.shape[0] - 1 - row  # greece.par: y_spacing > 0, the file's row 0 is south
+    assert 0.4 < np.nanmax(np.abs(ifg.los_m)) < 0.6
+    assert abs(file_row - 395) < 80 and abs(col - 380) < 80
+
+
+@needs_dev
+def test_dev_thessaly_frame_spans_the_map_coordinates_of_its_header():
+    ifg = read_product(THESSALY / "greece.par")  # corner -40000, spacing +100, 801 x 801
+    assert ifg.row0_south and ifg.bounds == (-40000.0, -40000.0, 40100.0, 40100.0)
 
 
 @pytest.fixture(scope="module")
@@ -244,3 +293,26 @@ def test_predict_command_reads_both_dev_frames(capsys):
         zip(paths, ["wrapped", "unwrapped", "wrapped"])
     )
     assert all(0.0 <= r["probability"] <= 1.0 for r in results)
+
+
+def _inside(box, bounds) -> bool:
+    x0, y0, x1, y1 = box
+    bx0, by0, bx1, by1 = bounds
+    return bx0 <= x0 <= x1 <= bx1 and by0 <= y0 <= y1 <= by1
+
+
+def test_map_boxes_of_a_south_first_binary_product_lie_in_its_frame(detector, tmp_path):
+    los_m = okada_los_m((240, 240), 100.0, (90, 150))
+    par = write_binary(tmp_path, "f", los_m, corner_x=-12000, corner_y=12000, row0_south=True)
+    bounds = (-12000.0, -12000.0, 12000.0, 12000.0)  # corner -12000 (south-west), 240 x 100 m
+    result = detector.predict(par)
+    assert result.map_boxes and all(_inside(b, bounds) for b in result.map_boxes)
+    scan = detector.scan(par, min_probability=0.0, progress=False)
+    assert scan.map_boxes and all(_inside(b, bounds) for b in scan.map_boxes)
+
+
+@needs_dev
+def test_map_boxes_of_the_thessaly_frame_lie_in_its_frame(detector):
+    result = detector.predict(THESSALY / "greece.par")
+    bounds = (-40000.0, -40000.0, 40100.0, 40100.0)  # greece.par: corner -40000, 801 x 100 m
+    assert result.map_boxes and all(_inside(b, bounds) for b in result.map_boxes)

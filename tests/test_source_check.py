@@ -38,7 +38,8 @@ EPI_NORTH_UP_PX = (40.0, 52.0)  # (row, col), continuous pixels, row 0 north
 
 
 def write_south_up_unw(path):
-    """A uniform-slip field stored like greece.unw: LOS metres, float32, row 0 the south edge."""
+    """A uniform-slip field stored like greece.unw: LOS metres, float32, row 0 the south edge,
+    with a greece.par that says so (positive y_spacing)."""
     rows, cols = np.mgrid[0:SIDE, 0:SIDE]
     x, y = pixel_centres_m(rows, cols, PIXEL_M)
     phase = source_phase_rad(
@@ -56,6 +57,8 @@ def write_south_up_unw(path):
     los_m = -phase * DEV_WAVELENGTH_M / (4 * math.pi)  # phase = -4 pi / wavelength * los
     los_m[:5, :12] = np.nan  # a no-data corner, as the frame's west wedge
     los_m[::-1].astype("<f4").tofile(path)  # row 0 south
+    header = f"ifg_length: {SIDE}\nifg_width: {SIDE}\ncorner_x: -40000\ncorner_y: -40000\n"
+    path.with_suffix(".par").write_text(header + "x_spacing: 100\ny_spacing: 100\n")  # as greece
 
 
 @pytest.fixture(scope="module")
@@ -108,9 +111,16 @@ def test_negated_field_fits_as_well_with_the_opposite_rake(recovered):
     assert abs((minus["rake_deg"] - plus["rake_deg"]) % 360 - 180) < 5
 
 
+def test_the_reader_gives_the_south_up_file_north_up(unw_file):
+    stored = np.fromfile(unw_file, dtype="<f4").reshape(SIDE, SIDE)
+    frame = read_frame_file(unw_file, "unwrapped")
+    expected = phase_from_los_rad(stored[::-1].astype(np.float64), 0.055465763)  # Sentinel-1
+    np.testing.assert_allclose(frame, expected, rtol=1e-6)
+
+
 def test_window_pixels_map_back_to_the_file_pixels():
-    frame = np.zeros((50, 60))
-    frame[12, 33] = 1.0  # file row 12 (from the south), col 33
+    frame = np.zeros((50, 60))  # north-up, as the reader gives it
+    frame[50 - 1 - 12, 33] = 1.0  # file row 12 (from the south), col 33
     window = north_up_window(frame, 5, 20, 40, kind="unwrapped")
     rn, cn = np.argwhere(window.phase_rad == 1.0)[0]
     assert rn == 40 - 1 - (12 - 5)  # flipped north-up
@@ -142,8 +152,8 @@ class MaxPixelEstimator:
 
 
 def test_network_positions_of_a_rendered_window_map_back_to_the_file():
-    frame = np.zeros((500, 500))
-    frame[300, 210] = 5.0
+    frame = np.zeros((500, 500))  # north-up
+    frame[500 - 1 - 300, 210] = 5.0  # file row 300, col 210
     window = north_up_window(frame, 20, 10, 448, kind="unwrapped")
     row = network_row(MaxPixelEstimator(), window)
     assert row["pixel_m"] == pytest.approx(200.0)

@@ -89,12 +89,29 @@ def _refusal(url, *paths, kind="wrapped") -> str:
 def test_prediction_through_gradio_client_matches_detector(space):
     label, image, heat, gallery, status = _analyse(space["url"], space["example"])
     expected = Detector.from_pretrained(space["model"], device="cpu").predict(space["example"])
-    got = {c["label"]: c["confidence"] for c in label["confidences"]}
-    assert got == pytest.approx(expected.probabilities, abs=1e-4)
+    assert label["label"] == space["app"].verdict_text(expected)
     assert Image.open(image).size == Image.open(heat).size == (448, 448)  # twice the input
     assert len(gallery) == 4  # one map per head of the chosen layer
     assert f"P(earthquake) = {expected.probability:.3f}" in status
     assert "true label **earthquake**" in status  # the example's ground truth is shown
+
+
+def test_the_big_label_shows_the_verdict_against_the_threshold_not_the_argmax(space):
+    from types import SimpleNamespace
+
+    between = SimpleNamespace(  # 0.5 < P < threshold: the argmax would say "earthquake 58%"
+        label="no_earthquake", probability=0.584, decision_threshold=0.656, calibrated=True
+    )
+    text = space["app"].verdict_text(between)
+    assert text == "No earthquake: P(earthquake) 0.584 < threshold 0.656"
+    above = SimpleNamespace(
+        label="earthquake", probability=0.91, decision_threshold=0.801, calibrated=True
+    )
+    assert (
+        space["app"]
+        .verdict_text(above)
+        .startswith("Earthquake deformation: P(earthquake) 0.910 >= ")
+    )
 
 
 def test_interferogram_and_attention_map_are_shown_side_by_side(space):
@@ -446,6 +463,11 @@ def test_headless_chromium_clicks_an_example_thumbnail_and_saves_a_screenshot(
     browser.evaluate(session, f"{find}.click()")
     assert browser.wait_for(session, VERDICT_SHOWN), "no verdict after clicking the example"
     assert browser.evaluate(session, "document.body.innerText.includes('true label')")
+    expected = Detector.from_pretrained(space["model"], device="cpu").predict(space["example"])
+    big_label = json.dumps(space["app"].verdict_text(expected))
+    assert browser.wait_for(session, f"document.body.innerText.includes({big_label})")
+    argmax = r"/(no_)?earthquake\s*\d+(\.\d+)?\s*%/"  # a class name with a percentage
+    assert not browser.evaluate(session, f"{argmax}.test(document.body.innerText)")
     # 8 example thumbnails, the interferogram and the map side by side, 4 heads
     assert browser.wait_for(session, "document.querySelectorAll('img').length >= 14")
     data = browser.send("Page.captureScreenshot", {"format": "png"}, session)["data"]
@@ -476,6 +498,31 @@ def test_stage_space_configures_the_model_and_bundles_the_package(tmp_path):
         out / "requirements.txt"
     ).is_file()
     assert not list(out.rglob("__pycache__"))
+
+
+def test_a_space_staged_with_a_local_model_names_it_by_a_relative_path_only(tmp_path):
+    from huggingface_hub import SpaceCard
+
+    from insar_hf.space import stage_space
+
+    model = _save_tiny_vit(tmp_path / "out" / "model")
+    out = stage_space(SPACE_DIR, tmp_path / "out" / "space", model_id=str(model.resolve()))
+    assert (out / "model_id.txt").read_text() == "../model\n"
+    assert SpaceCard.load(out / "README.md").data.models is None  # Hub ids only
+    assert str(tmp_path) not in (out / "README.md").read_text()
+    spec = importlib.util.spec_from_file_location("staged_app", out / "app.py")
+    staged = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(staged)
+    assert staged.resolve_model() == str(model.resolve())
+
+
+def test_push_space_refuses_a_local_model_the_hub_could_not_read(tmp_path, capsys):
+    from insar_hf.cli import main
+
+    model = _save_tiny_vit(tmp_path / "model")
+    assert main(["push-space", "--repo-id", "org/s", "--model", str(model)]) == 2
+    err = capsys.readouterr().err
+    assert "is a local folder" in err and "insar-hf push-model" in err
 
 
 def test_stage_space_refuses_a_non_empty_folder(tmp_path):

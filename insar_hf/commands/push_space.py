@@ -20,7 +20,11 @@ from pathlib import Path
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repo-id", required=True, help="Space repository, owner/name")
-    parser.add_argument("--model", help="model Hub id the Space loads (written to model_id.txt)")
+    parser.add_argument(
+        "--model",
+        help="model Hub id the Space loads (written to model_id.txt); with --stage-only also a "
+        "local model folder (written as a path relative to the staged folder)",
+    )
     parser.add_argument("--dataset", help="dataset Hub id listed in the Space header")
     parser.add_argument("--space-dir", type=Path, default=None, help="default: the repo's space/")
     parser.add_argument("--private", action="store_true", help="create the Space private")
@@ -37,6 +41,14 @@ def run(args: argparse.Namespace) -> int:
     from insar_hf.space import default_space_dir, stage_space
 
     space_dir = args.space_dir or default_space_dir()
+    if args.model and not args.stage_only and Path(args.model).is_dir():
+        print(
+            f"error: --model {args.model} is a local folder; a Space on the Hub cannot read it. "
+            f"Push the model first (insar-hf push-model --model {args.model} --repo-id "
+            "ORG/NAME) and pass --model ORG/NAME",
+            file=sys.stderr,
+        )
+        return 2
     try:
         if args.stage_only:
             stage_space(space_dir, args.stage_only, model_id=args.model, dataset_id=args.dataset)

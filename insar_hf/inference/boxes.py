@@ -1,11 +1,21 @@
-"""Boxes around the high parts of an attention map, and their map coordinates.
+"""Boxes an analyst would draw around the high parts of a map, and their map coordinates.
 
 A box is ``[x_min, y_min, x_max, y_max]`` in pixels of the image it was found on, half-open (max
 exclusive), the convention of ``docs/ARCHITECTURE.md`` and of the dataset's
-``deformation_bbox``. :func:`boxes_from_map` finds them on a map (typically the combined map of
-:mod:`insar_hf.inference.attention`), :func:`merge_boxes` joins overlapping ones,
-:func:`box_iou` compares two, and :func:`boxes_to_map_coordinates` maps them through a GDAL
-geotransform.
+``deformation_bbox``. :func:`boxes_from_map` finds tight boxes around the connected regions of
+any map (every method of :func:`insar_hf.inference.explain.explain`, or a scan's frame map);
+:func:`box_iou` and :func:`tight_iou` compare two, and
+:func:`boxes_to_map_coordinates` maps them through a GDAL geotransform.
+
+Why the boxes are tight
+-----------------------
+Regions above a low relative level of a broad map join into one that covers most of the image,
+and a box around it overlaps every true box a little: chosen for IoU alone, the level drifts to
+the lowest candidate and the "best box" becomes the whole image (issue 23, item 4). So a region
+whose box would cover more than :data:`MAX_BOX_FRACTION` of the image is split by raising the
+level inside it, :data:`LEVEL_STEP` at a time, into the parts that stand out, as the level sets
+of a map are nested (a component tree); only where nothing stands out up to the map's maximum,
+the map is flat there, is the large box kept, marked :attr:`Box.flat`.
 """
 
 from __future__ import annotations
@@ -18,16 +28,24 @@ from scipy import ndimage
 
 from insar_hf.inference.attention import normalise_map
 
-BOX_SCORES = ("mean", "max")
+BOX_SCORES = ("max", "mean")
+MAX_BOX_FRACTION = 0.5
+"""Largest box, as a fraction of the map's area, that :func:`boxes_from_map` reports without
+splitting it (unless the map is flat over it)."""
+LEVEL_STEP = 0.05
+"""How much the relative level rises at each split of a region that is too large."""
+EIGHT_NEIGHBOURS = np.ones((3, 3), dtype=bool)
 
 __all__ = [
     "BOX_SCORES",
+    "LEVEL_STEP",
+    "MAX_BOX_FRACTION",
     "Box",
     "box_iou",
     "boxes_from_map",
     "boxes_to_map_coordinates",
-    "merge_boxes",
     "pixel_to_map",
+    "tight_iou",
 ]
 
 
@@ -40,7 +58,10 @@ class Box:
     x_min, y_min, x_max, y_max : int
         Column and row bounds, half-open (``x_max``, ``y_max`` exclusive).
     score : float
-        Mean or max of the normalised attention map (in [0, 1]) inside the component.
+        Max (the default) or mean of the normalised map (in [0, 1]) inside the region.
+    flat : bool
+        True for a box over more than :data:`MAX_BOX_FRACTION` of the map, kept because nothing
+        inside it stands out from the rest (the map is flat there).
     """
 
     x_min: int
@@ -48,6 +69,7 @@ class Box:
     x_max: int
     y_max: int
     score: float
+    flat: bool = False
 
     def as_list(self) -> list[int]:
         """The box as ``[x_min, y_min, x_max, y_max]`` (the dataset's ``deformation_bbox``)."""
@@ -58,37 +80,58 @@ class Box:
         return max(0, self.x_max - self.x_min) * max(0, self.y_max - self.y_min)
 
 
+def _regions(inside: np.ndarray, min_area: int) -> list[tuple[tuple[slice, slice], np.ndarray]]:
+    """``(bounding slices, component mask within them)`` of the 8-connected components of
+    ``inside`` with at least ``min_area`` pixels."""
+    labels, _ = ndimage.label(inside, structure=EIGHT_NEIGHBOURS)
+    found = []
+    for i, region in enumerate(ndimage.find_objects(labels), start=1):
+        component = labels[region] == i
+        if np.count_nonzero(component) >= min_area:
+            found.append((region, component))
+    return found
+
+
 def boxes_from_map(
     heatmap: np.ndarray,
     *,
     threshold: float = 0.5,
-    score: str = "mean",
+    score: str = "max",
     min_area: int = 16,
     max_boxes: int | None = 5,
+    max_area_fraction: float = MAX_BOX_FRACTION,
 ) -> list[Box]:
-    """Boxes around the connected regions of a map above a relative threshold.
+    """Tight boxes around the connected regions of a map above a relative level.
 
     The map is min-max normalised to [0, 1]; pixels ``>= threshold`` are grouped into
-    8-connected components (:func:`scipy.ndimage.label`); each component's bounding box is a
-    :class:`Box` scored by the mean or max of the normalised map inside the component.
+    8-connected components (:func:`scipy.ndimage.label`). A component whose bounding box covers
+    more than ``max_area_fraction`` of the map is split: the level rises by
+    :data:`LEVEL_STEP` inside it and each part is taken in turn, until every box is small enough
+    or the level passes the map's maximum with the box still too large (then the box is kept
+    with ``flat=True``: nothing in it stands out). Each final component's bounding box is a
+    :class:`Box` scored by the max or mean of the normalised map inside the component.
 
     Parameters
     ----------
     heatmap
-        Shape ``(rows, cols)``, any real values (typically the upsampled combined map).
+        Shape ``(rows, cols)``, any real values (an explanation map upsampled to the image).
     threshold
-        Relative level in (0, 1].
+        Relative level in (0, 1] (chosen per map method on validation,
+        :func:`insar_hf.inference.localisation.choose_box_threshold`).
     score
-        ``"mean"`` or ``"max"``.
+        ``"max"`` (the best box holds the map's maximum: the pointing game's point) or
+        ``"mean"``.
     min_area
         Components with fewer pixels are dropped.
     max_boxes
         Keep at most this many boxes (``None``: all).
+    max_area_fraction
+        Largest box, as a fraction of ``rows * cols``, kept without splitting; 1 never splits.
 
     Returns
     -------
     list[Box]
-        Sorted by decreasing score; empty for a constant map.
+        Sorted by decreasing score, then area; empty for a constant map.
     """
     arr = np.asarray(heatmap, dtype=np.float32)
     if arr.ndim != 2:
@@ -97,56 +140,35 @@ def boxes_from_map(
         raise ValueError(f"threshold must lie in (0, 1]; got {threshold}")
     if score not in BOX_SCORES:
         raise ValueError(f"score must be one of {BOX_SCORES}; got {score!r}")
+    if not 0.0 < max_area_fraction <= 1.0:
+        raise ValueError(f"max_area_fraction must lie in (0, 1]; got {max_area_fraction}")
     if not np.isfinite(arr).all():
         arr = np.nan_to_num(arr, nan=float(np.nanmin(arr)) if np.isfinite(arr).any() else 0.0)
     norm = normalise_map(arr)
     if not norm.any():
         return []
-    labels, count = ndimage.label(norm >= threshold, structure=np.ones((3, 3), dtype=bool))
-    index = np.arange(1, count + 1)
-    areas = ndimage.sum_labels(np.ones_like(norm), labels, index)
-    reduce = ndimage.mean if score == "mean" else ndimage.maximum
-    scores = reduce(norm, labels, index)
+    largest = max_area_fraction * norm.size
+    todo = [(threshold, *region) for region in _regions(norm >= threshold, min_area)]
     boxes = []
-    for i, region in enumerate(ndimage.find_objects(labels)):
-        if region is None or areas[i] < min_area:
-            continue
-        rows, cols = region
-        boxes.append(Box(cols.start, rows.start, cols.stop, rows.stop, float(scores[i])))
+    while todo:
+        level, (rows, cols), component = todo.pop()
+        too_large = (rows.stop - rows.start) * (cols.stop - cols.start) > largest
+        higher = level + LEVEL_STEP
+        if too_large and higher <= 1.0:
+            parts = _regions(component & (norm[rows, cols] >= higher), min_area)
+            if parts:  # the parts that stand out, in the map's pixels
+                for (r, c), part in parts:
+                    region = (
+                        slice(rows.start + r.start, rows.start + r.stop),
+                        slice(cols.start + c.start, cols.start + c.stop),
+                    )
+                    todo.append((higher, region, part))
+                continue
+        values = norm[rows, cols][component]
+        value = values.max() if score == "max" else values.mean()
+        boxes.append(Box(cols.start, rows.start, cols.stop, rows.stop, float(value), too_large))
     boxes.sort(key=lambda b: (-b.score, -b.area))
     return boxes if max_boxes is None else boxes[:max_boxes]
-
-
-def merge_boxes(boxes: Sequence[Box]) -> list[Box]:
-    """Merge boxes that overlap (positive intersection area) into their union, transitively.
-
-    The merged box keeps the highest score of its members; the result is sorted by score.
-    Used to join the detections of overlapping scan windows into one box per deformation.
-    """
-    merged = list(boxes)
-    changed = True
-    while changed:
-        changed = False
-        out: list[Box] = []
-        for box in merged:
-            for i, other in enumerate(out):
-                overlap_x = min(box.x_max, other.x_max) - max(box.x_min, other.x_min)
-                overlap_y = min(box.y_max, other.y_max) - max(box.y_min, other.y_min)
-                if overlap_x > 0 and overlap_y > 0:
-                    out[i] = Box(
-                        min(box.x_min, other.x_min),
-                        min(box.y_min, other.y_min),
-                        max(box.x_max, other.x_max),
-                        max(box.y_max, other.y_max),
-                        max(box.score, other.score),
-                    )
-                    changed = True
-                    break
-            else:
-                out.append(box)
-        merged = out
-    merged.sort(key=lambda b: (-b.score, -b.area))
-    return merged
 
 
 def box_iou(a: Sequence[float] | Box, b: Sequence[float] | Box) -> float:
@@ -156,6 +178,16 @@ def box_iou(a: Sequence[float] | Box, b: Sequence[float] | Box) -> float:
     inter = max(0, min(ax1, bx1) - max(ax0, bx0)) * max(0, min(ay1, by1) - max(ay0, by0))
     union = max(0, ax1 - ax0) * max(0, ay1 - ay0) + max(0, bx1 - bx0) * max(0, by1 - by0) - inter
     return float(inter / union) if union > 0 else 0.0
+
+
+def tight_iou(box: Sequence[int], truth: Sequence[int], image_px: int) -> float:
+    """IoU of ``box`` and ``truth`` minus the area of ``box`` outside ``truth``, as a fraction of
+    the image's ``image_px`` pixels: 1 for the true box, about 0 for the whole image's box."""
+    x0, y0, x1, y1 = (int(v) for v in box[:4])
+    tx0, ty0, tx1, ty1 = (int(v) for v in truth[:4])
+    area = max(0, x1 - x0) * max(0, y1 - y0)
+    inter = max(0, min(x1, tx1) - max(x0, tx0)) * max(0, min(y1, ty1) - max(y0, ty0))
+    return box_iou([x0, y0, x1, y1], [tx0, ty0, tx1, ty1]) - (area - inter) / image_px
 
 
 def _as_gdal(geotransform) -> tuple[float, float, float, float, float, float]:

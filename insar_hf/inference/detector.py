@@ -20,9 +20,12 @@ Example
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,7 +33,7 @@ import torch
 from tqdm.auto import tqdm
 
 from insar_hf.inference.attention import cls_attention_maps, normalise_map, upsample_map
-from insar_hf.inference.boxes import Box, boxes_from_map, boxes_to_map_coordinates, merge_boxes
+from insar_hf.inference.boxes import boxes_from_map, boxes_to_map_coordinates
 from insar_hf.inference.explain import MapSettings, explain
 from insar_hf.inference.inputs import (
     check_field,
@@ -44,7 +47,7 @@ from insar_hf.inference.map_choice import MapChoice, load_map_choice
 from insar_hf.inference.prediction import Prediction, ScanResult
 from insar_hf.model.calibration import Calibration, load_calibration
 from insar_hf.model.default import default_model_path
-from insar_hf.model.presets import build_image_processor, load_model
+from insar_hf.model.presets import build_image_processor, load_model, preset_name
 from insar_hf.schema import IMAGE_SIZE, POSITIVE_LABEL
 
 __all__ = ["Detector", "Prediction", "ScanResult"]
@@ -68,6 +71,9 @@ class Detector:
     map_choice
         Default explanation map and box threshold
         (:class:`~insar_hf.inference.map_choice.MapChoice`, chosen on validation).
+    name
+        What to call the model (default: the folder or Hub id it was loaded from);
+        :meth:`from_pretrained` takes ``model_name`` of its ``training_config.json``.
     """
 
     def __init__(
@@ -78,6 +84,7 @@ class Detector:
         device: str | None = None,
         calibration: Calibration | None = None,
         map_choice: MapChoice | None = None,
+        name: str | None = None,
     ):
         if device is None:
             device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -103,6 +110,24 @@ class Detector:
         self.temperature = calibration.temperature if calibration else 1.0
         self.decision_threshold = calibration.threshold if calibration else 0.5
         self.map_choice = MapChoice() if map_choice is None else map_choice
+        self.name = name or getattr(model.config, "_name_or_path", "") or type(model).__name__
+
+    def __repr__(self) -> str:
+        preset = preset_name(self.model.config) or (
+            f"custom: hidden {self.model.config.hidden_size}, "
+            f"{self.model.config.num_hidden_layers} layers"
+        )
+        rule = (
+            f"P(earthquake) >= {self.decision_threshold:.4f} (calibrated, T = "
+            f"{self.temperature:.3f})"
+            if self.calibration
+            else "argmax (uncalibrated)"
+        )
+        choice = self.map_choice
+        return (
+            f"Detector(model={self.name!r}, preset={preset!r}, verdict: {rule}, "
+            f"map={choice.method!r} with box level {choice.box_threshold}, device={self.device!r})"
+        )
 
     @classmethod
     def from_pretrained(
@@ -123,6 +148,10 @@ class Detector:
 
         source = default_model_path() if path_or_repo_id is None else path_or_repo_id
         model = load_model(source, attn_implementation="eager")
+        name = str(source)
+        config_file = Path(source) / "training_config.json"  # written by the training recipe
+        if config_file.is_file():
+            name = json.loads(config_file.read_text()).get("model_name") or name
         try:
             processor = AutoImageProcessor.from_pretrained(str(source))
         except OSError:
@@ -133,6 +162,7 @@ class Detector:
             device=device,
             calibration=load_calibration(source),
             map_choice=load_map_choice(source),
+            name=name,
         )
 
     def verdict(self, probabilities: Sequence[float]) -> str:
@@ -268,17 +298,19 @@ class Detector:
         threshold: float | None = None,
         progress: bool = True,
     ) -> ScanResult:
-        """Slide a ``window`` over a whole frame; probability map and merged boxes.
+        """Slide a ``window`` over a whole frame; probability map, explanation map and boxes.
 
         Each window of ``window x window`` frame pixels is rendered on its own (its own
         colour scaling for unwrapped phase) and classified; windows overlap by
         ``window - stride``. The last row / column of windows is aligned with the frame edge so
-        that every pixel is covered. Windows with probability ``>= min_probability`` (default:
-        the decision threshold, :attr:`decision_threshold`) contribute their boxes (from the
-        ``method`` map at the relative level ``threshold``, both by default the model's
-        validation choice), which are shifted to frame pixels and merged where they overlap.
-        The frame's explanation map is the mean, over the windows covering a pixel, of each
-        window's probability times its normalised map.
+        that every pixel is covered. The frame's explanation map is the mean, over the windows
+        covering a pixel, of each window's probability times its normalised ``method`` map. The
+        boxes are :func:`~insar_hf.inference.boxes.boxes_from_map` of that map with only the
+        windows at or above ``min_probability`` (default: the decision threshold,
+        :attr:`decision_threshold`) counted, at the relative level ``threshold`` (both map and
+        level by default the model's validation choice): tight boxes around the frame's regions,
+        none over half the frame unless the map is flat there, each scored by the largest
+        probability x map inside it.
 
         Parameters
         ----------
@@ -319,10 +351,9 @@ class Detector:
         origins = [(r, c) for r in starts(rows, win_r) for c in starts(cols, win_c)]
         total = np.zeros((rows, cols), dtype=np.float32)
         heat = np.zeros((rows, cols), dtype=np.float32)
+        flagged = np.zeros((rows, cols), dtype=np.float32)  # heat of the windows that count
         count = np.zeros((rows, cols), dtype=np.float32)
         window_probs = np.empty(len(origins), dtype=np.float32)
-        scale_r, scale_c = win_r / self.image_size, win_c / self.image_size
-        boxes: list[Box] = []
         bar = tqdm(total=len(origins), desc="scan", unit="window", disable=not progress)
         for start in range(0, len(origins), batch_size):
             chunk = origins[start : start + batch_size]
@@ -343,27 +374,23 @@ class Detector:
                 if k in valid:
                     total[r : r + win_r, c : c + win_c] += prob
                     count[r : r + win_r, c : c + win_c] += 1.0
-                    window_map = upsample_map(maps[valid.index(k)], (win_r, win_c))
-                    heat[r : r + win_r, c : c + win_c] += prob * window_map
-                if maps is not None and k in valid and prob >= min_probability:
-                    for b in boxes_from_map(maps[valid.index(k)], threshold=threshold):
-                        boxes.append(
-                            Box(
-                                c + math.floor(b.x_min * scale_c),
-                                r + math.floor(b.y_min * scale_r),
-                                c + math.ceil(b.x_max * scale_c),
-                                r + math.ceil(b.y_max * scale_r),
-                                b.score * prob,
-                            )
-                        )
+                    window_map = prob * upsample_map(maps[valid.index(k)], (win_r, win_c))
+                    heat[r : r + win_r, c : c + win_c] += window_map
+                    if prob >= min_probability:
+                        flagged[r : r + win_r, c : c + win_c] += window_map
             bar.update(len(chunk))
         bar.close()
-        merged = merge_boxes(boxes)
+        evidence = np.divide(flagged, count, out=np.zeros_like(flagged), where=count > 0)
+        peak = float(evidence.max())
+        boxes = [  # scored in probability x map, comparable between frames
+            replace(b, score=b.score * peak)
+            for b in boxes_from_map(evidence, threshold=threshold, max_boxes=None)
+        ]
         map_boxes = None
         if geotransform is not None:
             # frame-pixel boxes: the identity (a "pad" fit would shift a non-square frame's rows)
             map_boxes = boxes_to_map_coordinates(
-                merged, geotransform, image_shape=(rows, cols), fit="stretch"
+                boxes, geotransform, image_shape=(rows, cols), fit="stretch"
             )
         with np.errstate(invalid="ignore"):  # 0 / 0 = NaN where no judged window
             probability = total / count
@@ -373,7 +400,7 @@ class Detector:
             attention=attention,
             window_origins=origins,
             window_probabilities=window_probs,
-            boxes=merged,
+            boxes=boxes,
             map_boxes=map_boxes,
             window=window,
             geotransform=geotransform,

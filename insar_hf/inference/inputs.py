@@ -352,12 +352,20 @@ def prepare_input(
     Parameters
     ----------
     x
-        PIL image, image or product path, or 2-D array (see the module docstring).
+        PIL image, image or product path, or 2-D array (see the module docstring); or a
+        :class:`ModelInput` made by this function before (returned as it is when of ``size``).
     kind, units, wavelength_m
         For array input; ``kind`` also overrides a product's own kind (see :func:`read_frame`).
     size
         Side of the square model input, pixels.
     """
+    if isinstance(x, ModelInput):  # prepared earlier (a command checks its files first)
+        if x.image.size != (size, size):
+            raise InputError(
+                f"{x.source}: prepared at {x.image.width} x {x.image.height} pixels; the model "
+                f"takes {size} x {size}: prepare it again with size={size}"
+            )
+        return x
     if isinstance(x, Image.Image):
         return image_input(x, "image", size, kind)
     if isinstance(x, (str, os.PathLike)):

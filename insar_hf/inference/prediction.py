@@ -1,7 +1,7 @@
 """What the :class:`~insar_hf.inference.detector.Detector` returns: a verdict with its explanation.
 
 :class:`Prediction` is one input's verdict, probabilities, attention maps and boxes;
-:class:`ScanResult` is a whole frame's probability map and merged boxes.
+:class:`ScanResult` is a whole frame's probability map, explanation map and boxes.
 """
 
 from __future__ import annotations
@@ -104,8 +104,9 @@ class ScanResult:
         window with too little data to judge (:func:`insar_hf.inference.inputs.is_judgeable`),
         which ``probability`` leaves out (NaN where no judged window covers a pixel).
     boxes : list[Box]
-        Merged boxes of the windows at or above ``min_probability`` (the detector's decision
-        threshold unless given), in frame pixels (half-open), best first.
+        Tight boxes around the regions of the frame's explanation map made of the windows at or
+        above ``min_probability`` (the detector's decision threshold unless given), in frame
+        pixels (half-open), best first; scored by the largest probability x map inside.
     map_boxes : list[list[float]] or None
         ``boxes`` in map coordinates when the frame has a geotransform.
     window : int

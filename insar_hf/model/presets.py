@@ -63,6 +63,14 @@ PRESETS: dict[str, dict[str, int]] = {
 DEFAULT_ID2LABEL: dict[int, str] = dict(enumerate(LABEL_NAMES))
 
 
+def preset_name(config: Any) -> str | None:
+    """The key of :data:`PRESETS` whose architecture ``config`` (a ``ViTConfig``) has, or None."""
+    for name, sizes in PRESETS.items():
+        if all(getattr(config, key, None) == value for key, value in sizes.items()):
+            return name
+    return None
+
+
 def labels_from_class_label(class_label: Any) -> tuple[dict[int, str], dict[str, int]]:
     """``(id2label, label2id)`` from a ``datasets.ClassLabel`` (or a sequence of names)."""
     names = list(getattr(class_label, "names", class_label))

@@ -1,7 +1,8 @@
 """Interferogram products: the one place that knows file formats.
 
 * :mod:`~insar_hf.products.interferogram` -- the normalised :class:`Interferogram`,
-  :class:`ProductError` / :class:`UnknownCRSError` and raster helpers.
+  :class:`ProductError` (:class:`KindRequiredError`, :class:`UnknownCRSError`) and raster
+  helpers.
 * :mod:`~insar_hf.products.licsar`, :mod:`~insar_hf.products.hyp3`,
   :mod:`~insar_hf.products.binary` -- one reader per product family, each documenting its sign
   conventions; :mod:`~insar_hf.products.geotiff` -- any single-band phase GeoTIFF, with its kind.
@@ -13,7 +14,12 @@ Readers need rasterio (the ``real`` extra); it is imported inside the functions.
 
 from __future__ import annotations
 
-from insar_hf.products.interferogram import Interferogram, ProductError, UnknownCRSError
+from insar_hf.products.interferogram import (
+    Interferogram,
+    KindRequiredError,
+    ProductError,
+    UnknownCRSError,
+)
 from insar_hf.products.read import (
     PRODUCT_SUFFIXES,
     detect_type,
@@ -25,6 +31,7 @@ from insar_hf.products.read import (
 __all__ = [
     "PRODUCT_SUFFIXES",
     "Interferogram",
+    "KindRequiredError",
     "ProductError",
     "UnknownCRSError",
     "detect_type",

@@ -10,9 +10,14 @@ Files of one product share a stem ``NAME``::
     NAME.par   ``key: value`` lines
 
 Required ``.par`` keys: ``ifg_length`` (rows), ``ifg_width`` (columns), ``corner_x``,
-``corner_y`` (upper-left corner of the upper-left pixel, metres of a projected grid),
-``x_spacing``, ``y_spacing`` (metres; ``y_spacing`` may be given negative, GAMMA style -- rows run
-south either way).  Optional: ``date1`` / ``date2`` (YYYYMMDD, else from a
+``corner_y`` (the outer corner of the file's first pixel, metres of a projected grid),
+``x_spacing``, ``y_spacing`` (metres per column and per row of the file, signed): ``y`` of the
+file's row edge ``r`` is ``corner_y + r * y_spacing``.  With a negative ``y_spacing`` (GAMMA
+style) the file's first row is its north edge; with a positive one (the COMET coseismic
+practical's ``greece.par``: ``corner_y: -40000``, ``y_spacing: 100``, plotted with
+``origin='lower'``) it is its south edge, and the reader flips the rows so that every array is
+north-up, row 0 north, as everywhere in insar_hf (:attr:`Interferogram.row0_south` then says
+so; :meth:`Interferogram.array_window` turns the file's rows into the arrays').  Optional: ``date1`` / ``date2`` (YYYYMMDD, else from a
 ``YYYYMMDD_YYYYMMDD`` in ``NAME``, else unknown: such products can be predicted on, but not
 labelled from a catalogue), ``wavelength`` (m) or ``radar_frequency`` (Hz) (else
 Sentinel-1), ``epsg`` or ``crs`` (else unknown: such products can be read and predicted on, but
@@ -88,7 +93,7 @@ def _number(meta: dict, key: str, path: Path) -> float:
     return value
 
 
-def _read_float32(path: Path, rows: int, cols: int, what: str) -> np.ndarray:
+def _read_float32(path: Path, rows: int, cols: int, what: str, row0_south: bool) -> np.ndarray:
     expected = rows * cols * 4
     size = path.stat().st_size
     if size != expected:
@@ -96,7 +101,8 @@ def _read_float32(path: Path, rows: int, cols: int, what: str) -> np.ndarray:
             f"{path}: {size} bytes, but the .par says {rows} x {cols} float32 = {expected} bytes "
             f"of {what}; the file is truncated or the .par belongs to another raster"
         )
-    data = np.fromfile(path, dtype="<f4").reshape(rows, cols).astype(np.float32)
+    data = np.fromfile(path, dtype="<f4").reshape(rows, cols)  # (rows, cols), the file's order
+    data = np.ascontiguousarray(data[::-1] if row0_south else data, dtype=np.float32)
     data[~np.isfinite(data)] = np.nan
     return data
 
@@ -150,7 +156,13 @@ def read_binary(path) -> Interferogram:
     dx, dy = _number(meta, "x_spacing", par), _number(meta, "y_spacing", par)
     if dx == 0 or dy == 0:
         raise ProductError(f"{par}: x_spacing and y_spacing must be non-zero")
-    transform = (x0, abs(dx), 0.0, y0, 0.0, -abs(dy))
+    if dx < 0:
+        raise ProductError(
+            f"{par}: x_spacing {dx} is negative; columns must run east (x_spacing > 0)"
+        )
+    row0_south = dy > 0  # y grows with the file's row: its first row is the south edge
+    north_edge = y0 + rows * dy if row0_south else y0
+    transform = (x0, dx, 0.0, north_edge, 0.0, -abs(dy))
     date1, date2 = _dates(meta, path.stem, par)
     notes = [] if date1 else ["no date1 / date2 in the .par nor in the name: dates unknown"]
     if "wavelength" in meta:
@@ -176,11 +188,11 @@ def read_binary(path) -> Interferogram:
     los = unwrapped = wrapped = None
     unw, diff, cc = path.with_suffix(".unw"), path.with_suffix(".diff"), path.with_suffix(".cc")
     if unw.exists():
-        los = _read_float32(unw, rows, cols, "LOS displacement (m)")
+        los = _read_float32(unw, rows, cols, "LOS displacement (m)", row0_south)
         unwrapped = phase_from_los_rad(los, wavelength_m).astype(np.float32)
         sources.append(str(unw))
     if diff.exists():
-        raw = _read_float32(diff, rows, cols, "wrapped phase (rad)")
+        raw = _read_float32(diff, rows, cols, "wrapped phase (rad)", row0_south)
         # GAMMA-style wrapped files fill no data with exact 0 (the Thessaly teaching product's
         # west wedge: 31,184 zeros where its .unw is NaN); a phase of exactly 0.0 is otherwise
         # vanishingly rare in float32, so exact zeros are read as no data.
@@ -191,7 +203,7 @@ def read_binary(path) -> Interferogram:
         raise ProductError(f"{par}: neither {unw.name} nor {diff.name} exists beside it")
     coherence, coherence_note = None, ""
     if cc.exists():
-        coherence = np.clip(_read_float32(cc, rows, cols, "coherence"), 0.0, 1.0)
+        coherence = np.clip(_read_float32(cc, rows, cols, "coherence", row0_south), 0.0, 1.0)
         sources.append(str(cc))
     else:
         coherence_note = f"no coherence file {cc.name} beside the phase"
@@ -213,4 +225,5 @@ def read_binary(path) -> Interferogram:
         source_paths=tuple(sources),
         notes=notes,
         named_kind=KINDS.get(path.suffix),
+        row0_south=row0_south,
     )

@@ -46,6 +46,17 @@ class ProductError(ValueError):
     """A product file that cannot be read as documented; the message names the file and the fix."""
 
 
+class KindRequiredError(ProductError):
+    """A file that does not say whether it holds wrapped or unwrapped phase, read without ``kind``.
+
+    ``path`` is the file; a command line says ``--kind`` where Python says ``kind=``.
+    """
+
+    def __init__(self, message: str, path) -> None:
+        super().__init__(message)
+        self.path = Path(path)
+
+
 class UnknownCRSError(ProductError):
     """A product whose coordinate reference system is unknown, so epicentres cannot be placed."""
 
@@ -89,6 +100,10 @@ class Interferogram:
         The phase kind of the file the reader was given (``x.geo.unw.tif`` -> unwrapped,
         ``x.geo.diff_pha.tif`` -> wrapped); None for a path that stands for both (a folder, a
         ``.par``). :attr:`kind` is the phase to use by default.
+    row0_south : bool
+        True when the file stores its south row first (a binary ``.par`` with a positive
+        ``y_spacing``): the arrays here are flipped north-up, so the file's row ``r`` is row
+        ``rows - 1 - r`` here (:meth:`array_window`).
     """
 
     name: str
@@ -109,6 +124,7 @@ class Interferogram:
     notes: list = field(default_factory=list)
     nodata_mask: np.ndarray | None = None
     named_kind: str | None = None
+    row0_south: bool = False
 
     def __post_init__(self) -> None:
         where = ", ".join(str(p) for p in self.source_paths) or self.name
@@ -165,6 +181,12 @@ class Interferogram:
         if self.named_kind in self.kinds:
             return self.named_kind
         return DEFAULT_KIND if self.wrapped_rad is not None else "unwrapped"
+
+    def array_window(self, row: int, col: int, size: int) -> tuple[int, int]:
+        """Top-left ``(row, col)`` in these north-up arrays of the file's square window
+        ``file[row:row+size, col:col+size]`` (the same pixels; north-up when
+        :attr:`row0_south`)."""
+        return (self.shape[0] - row - size if self.row0_south else row), col
 
     def require_dates(self) -> tuple[dt.date, dt.date]:
         """``(date1, date2)``, or a :class:`ProductError` saying how to give them."""

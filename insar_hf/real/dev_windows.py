@@ -3,14 +3,18 @@
 ``../shared/real-dev/`` holds two real Sentinel-1 interferograms (Thessaly 2021, an earthquake;
 Galapagos 2017, volcanic deformation and no earthquake) and ``windows.json``, twelve fixed
 windows of them (4 with the earthquake's deformation, 8 without), so that every report of what
-the dev frames say uses the same crops. A window is ``array[row:row+size, col:col+size]`` of a
-file's phase, read as ``windows.json``'s ``about`` says:
+the dev frames say uses the same crops. A window is ``file[row:row+size, col:col+size]``, rows
+and columns of the file as stored, and every frame is read by the package's own reader
+(:func:`insar_hf.products.read_product`), as ``insar-hf predict`` and ``Detector.scan`` read it:
 
-* a binary file (``.diff``, ``.unw``) is a square frame of little-endian float32 (801 x 801 in
-  real-dev; the side is taken from the file's size); the unwrapped one holds LOS metres, turned
-  into phase with Sentinel-1's wavelength (:data:`DEV_WAVELENGTH_M`) by
-  :func:`insar_hf.physics.los.phase_from_los_rad` (``-4 pi / wavelength * los``);
-* a GeoTIFF holds wrapped phase in radians, its exact 0 (and its nodata value) = no data (NaN).
+* the binary frames (``greece.diff``, ``greece.unw`` with ``greece.par``) store their south row
+  first (``y_spacing: 100`` with ``corner_y: -40000`` the south edge): the reader turns them
+  north-up, so a window is the file's pixels north-up (rows ``801 - row - size`` to
+  ``801 - row`` of the reader's arrays, :meth:`insar_hf.products.Interferogram.array_window`);
+  the unwrapped file's LOS metres become phase with Sentinel-1's wavelength, and the wrapped
+  file's exact zeros are no data (:mod:`insar_hf.products.binary`);
+* the GeoTIFF is a COMET-LiCSAR wrapped phase file: exact 0 = no data, and its phase (positive =
+  range increase) is negated into insar_hf's sign (:mod:`insar_hf.products.licsar`).
 
 :func:`evaluate_dev_windows` runs a :class:`~insar_hf.inference.detector.Detector` on each window
 (its calibrated probability and its verdict at the checkpoint's threshold) and returns the
@@ -22,7 +26,6 @@ threshold or a hyper-parameter to.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -31,17 +34,17 @@ import numpy as np
 
 from insar_hf.inference.detector import Detector
 from insar_hf.inference.inputs import InputError
-from insar_hf.physics.los import phase_from_los_rad
-from insar_hf.products.interferogram import read_raster
+from insar_hf.products import Interferogram, ProductError, read_product
 from insar_hf.schema import KIND_NAMES, POSITIVE_LABEL
 
 WINDOWS_FILE = "windows.json"
 """The standard windows of a dev folder (``../shared/real-dev/windows.json``)."""
 
 DEV_WAVELENGTH_M = 0.055466
-"""Sentinel-1 C band as ``windows.json`` states it (5.5466 cm): LOS metres -> phase."""
+"""Sentinel-1 C band as ``windows.json`` states it (5.5466 cm), for the Thessaly inversions of
+:mod:`insar_hf.real.source_check` (the reader turns LOS metres into phase with
+:data:`insar_hf.physics.los.SENSORS`' 5.5465763 cm, 4e-6 apart)."""
 
-GEOTIFF_SUFFIXES = (".tif", ".tiff")
 WINDOW_KEYS = ("file", "kind", "row", "col", "size", "label")
 
 FRAME_ABOUT = {
@@ -115,48 +118,38 @@ def _window(entry: Any, index: int, path: Path) -> DevWindow:
     return window
 
 
-def read_dev_frame(path: str | Path, kind: str) -> np.ndarray:
-    """A whole dev frame's phase, radians, shape ``(rows, cols)`` float32, NaN = no data.
+def read_dev_frame(path: str | Path, kind: str) -> Interferogram:
+    """A whole dev frame, read by :func:`insar_hf.products.read_product` (module docstring).
 
-    Binary frames are square little-endian float32 (the unwrapped ones LOS metres, turned into
-    phase with :data:`DEV_WAVELENGTH_M`); GeoTIFFs are wrapped phase with exact 0 = no data.
+    A missing or unreadable file raises :class:`DevWindowsError` naming it.
     """
     path = Path(path)
     if not path.is_file():
         raise DevWindowsError(
             f"{path} not found; {WINDOWS_FILE} names it: restore the real-dev folder"
         )
-    if path.suffix.lower() in GEOTIFF_SUFFIXES:
-        frame, *_ = read_raster(path, what="wrapped phase (radians)", zero_is_nodata=True)
-        return frame
-    values = path.stat().st_size // 4
-    side = math.isqrt(values)
-    if path.stat().st_size % 4 or side * side != values or side == 0:
-        raise DevWindowsError(
-            f"{path}: {path.stat().st_size} bytes is not a square frame of float32; "
-            f"{WINDOWS_FILE}'s binary files are little-endian float32, side x side"
-        )
-    frame = np.fromfile(path, dtype="<f4").reshape(side, side).astype(np.float32)
-    frame[~np.isfinite(frame)] = np.nan
-    if kind == "unwrapped":  # LOS metres -> phase
-        frame = phase_from_los_rad(frame, DEV_WAVELENGTH_M).astype(np.float32)
-    return frame
+    try:
+        return read_product(path, kind=kind)
+    except ProductError as err:
+        raise DevWindowsError(f"{path.name}: {err}") from None
 
 
-def cut_window(frame: np.ndarray, window: DevWindow) -> np.ndarray:
-    """``frame[row:row+size, col:col+size]``; a window past the frame's edge is an error."""
+def cut_window(frame: Interferogram, window: DevWindow) -> np.ndarray:
+    """The window's phase (radians, NaN = no data, north-up): the file's pixels
+    ``[row:row+size, col:col+size]``; a window past the frame's edge is an error."""
     r, c, n = window.row, window.col, window.size
     if r + n > frame.shape[0] or c + n > frame.shape[1]:
         raise DevWindowsError(
             f"window {window.file} [{r}:{r + n}, {c}:{c + n}] lies outside the frame of shape "
             f"{frame.shape}; fix {WINDOWS_FILE}"
         )
-    return frame[r : r + n, c : c + n]
+    row, col = frame.array_window(r, c, n)
+    return np.asarray(frame.field_rad(window.kind)[row : row + n, col : col + n], dtype=np.float32)
 
 
 def read_window_arrays(root: str | Path, windows: list[DevWindow]) -> list[np.ndarray]:
-    """Each window's phase (radians, NaN = no data), every frame read once."""
-    frames: dict[tuple[str, str], np.ndarray] = {}
+    """Each window's phase (radians, NaN = no data, north-up), every frame read once."""
+    frames: dict[tuple[str, str], Interferogram] = {}
     arrays = []
     for w in windows:
         key = (w.file, w.kind)

@@ -13,9 +13,10 @@ source (:data:`PUBLISHED`). ``benchmarks/source_thessaly.py`` prints the table;
 What the header does not say, and what is assumed
 -------------------------------------------------
 * **Orientation.** ``greece.par`` gives ``corner_y = -40000`` and ``y_spacing = +100``: ``y``
-  grows with the row, so row 0 is the **south** edge (the practical plots the file with
-  ``origin='lower'``). Both methods assume row 0 north, so a window is flipped north-up
-  (:func:`north_up_window`) before either sees it; epicentres are mapped back to file rows.
+  grows with the row, so the file's row 0 is the **south** edge (the practical plots the file
+  with ``origin='lower'``). The package's reader (:mod:`insar_hf.products.binary`) turns the
+  frame north-up, as both methods assume; windows are named and epicentres reported in the
+  file's rows, as ``windows.json`` names them (:func:`north_up_window`, :func:`frame_row`).
 * **Sign.** Positive LOS = range increase (motion away from the satellite), the LiCSAR
   convention the practical states and the package's (:mod:`insar_hf.physics.los`). A
   uniform-slip field is linear in the slip, so the negated field fits exactly as well with the
@@ -99,11 +100,12 @@ has no geographic anchor in its header, so a published epicentre cannot be place
 
 @dataclass(frozen=True)
 class FrameWindow:
-    """A north-up square window of a frame, and how to map its pixels back to the file.
+    """A square window of a frame, and how to map its pixels back to the file.
 
-    ``phase_rad`` is (size, size) float64, row 0 north; ``row``, ``col`` the window's first
-    row and column in the **file** (``file[row:row+size, col:col+size]``); ``row0_south`` whether the file's
-    row 0 is its south edge (then the window was flipped); ``sign`` the factor applied.
+    ``phase_rad`` is (size, size) float64; ``row``, ``col`` the window's first row and column in
+    the **file** (``file[row:row+size, col:col+size]``); ``row0_south`` whether the window is
+    the file's pixels north-up (the file's row 0 read as its south edge, the truth for
+    ``greece.par``) rather than in the file's order; ``sign`` the factor applied.
     """
 
     phase_rad: np.ndarray
@@ -116,11 +118,12 @@ class FrameWindow:
 
 
 def read_frame_file(path, kind: str) -> np.ndarray:
-    """A dev frame's phase in radians as stored (file rows), NaN = no data (see
+    """A dev frame's phase in radians, **north-up** as the package's reader gives it (a file
+    stored south first is flipped), float64, NaN = no data (see
     :func:`insar_hf.real.dev_windows.read_dev_frame`)."""
     if kind not in KIND_NAMES:
         raise ValueError(f"kind must be one of {list(KIND_NAMES)}, got {kind!r}")
-    return read_dev_frame(path, kind).astype(np.float64)
+    return read_dev_frame(path, kind).field_rad(kind).astype(np.float64)
 
 
 def north_up_window(
@@ -133,7 +136,13 @@ def north_up_window(
     row0_south: bool = True,
     sign: int = 1,
 ) -> FrameWindow:
-    """``sign * frame[row:row+size, col:col+size]``, flipped north-up when ``row0_south``."""
+    """``sign`` times the file's window ``file[row:row+size, col:col+size]``.
+
+    ``frame`` is the north-up reading (:func:`read_frame_file`) of a file stored south first
+    (``greece.par``), so the window is rows ``rows - row - size`` to ``rows - row`` of it, north-up.
+    ``row0_south=False`` gives the window in the file's order instead, as if the file's row 0
+    were north (the reading the table shows to be wrong).
+    """
     if sign not in (1, -1):
         raise ValueError(f"sign must be 1 or -1, got {sign!r}")
     if min(row, col) < 0 or size < 1 or row + size > frame.shape[0] or col + size > frame.shape[1]:
@@ -141,8 +150,9 @@ def north_up_window(
             f"window [{row}:{row + size}, {col}:{col + size}] lies outside the frame of shape "
             f"{frame.shape}; choose row, col >= 0 and size <= the frame's side"
         )
-    window = sign * frame[row : row + size, col : col + size]
-    if row0_south:
+    top = frame.shape[0] - row - size  # the file's rows, counted from the north
+    window = sign * frame[top : top + size, col : col + size]
+    if not row0_south:
         window = window[::-1]
     return FrameWindow(np.ascontiguousarray(window), row, col, size, row0_south, sign, kind)
 

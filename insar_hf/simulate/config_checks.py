@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from insar_hf.physics import los as los_mod
 from insar_hf.physics import scaling
-from insar_hf.simulate.volcanic import HARD_NEGATIVE_SOURCES
 
-if TYPE_CHECKING:
-    from insar_hf.simulate.config import SceneConfig
-
-__all__ = ["PIXEL_SPACING_MODES", "check_scene_config", "weight_pairs"]
+__all__ = ["HARD_NEGATIVE_SOURCES", "PIXEL_SPACING_MODES", "check_scene_config", "weight_pairs"]
 
 PIXEL_SPACING_MODES = ("magnitude", "log-uniform")
 """Values of ``SceneConfig.pixel_spacing_mode``."""
+
+HARD_NEGATIVE_SOURCES = ("mogi", "subsidence", "dyke", "sill")
+"""Non-seismic sources a hard negative may hold (values of ``deformation_source``; drawn by
+:mod:`insar_hf.simulate.volcanic`, named in ``SceneConfig.hard_negative_weights``)."""
 
 
 def weight_pairs(name: str, pairs, allowed) -> tuple[tuple[str, float], ...]:
@@ -58,8 +58,13 @@ def weight_pairs(name: str, pairs, allowed) -> tuple[tuple[str, float], ...]:
     return tuple(out)
 
 
-def check_scene_config(config: SceneConfig) -> None:
-    """Check every field of ``config``; raise ``ValueError`` saying what to change.
+def check_scene_config(config: Any) -> None:
+    """Check every field of ``config``, a :class:`~insar_hf.simulate.config.SceneConfig`; raise
+    ``ValueError`` saying what to change.
+
+    This module sits below ``config`` (which calls it from ``__post_init__``) and never imports
+    it, not even for the annotation: the modules of a package import each other without cycles
+    (the ``acyclic_siblings`` contract in ``pyproject.toml``).
 
     Normalises the weight tables in place (the dataclass is frozen: ``object.__setattr__``).
     """

@@ -30,6 +30,7 @@ import numpy as np
 
 from insar_hf.physics import sources as sources_mod
 from insar_hf.physics.okada import okada_surface_displacement
+from insar_hf.simulate.config_checks import HARD_NEGATIVE_SOURCES
 from insar_hf.simulate.grid import GridSource
 from insar_hf.simulate.seeds import choose, log_uniform
 
@@ -37,9 +38,6 @@ if TYPE_CHECKING:
     from insar_hf.simulate.config import SceneConfig
 
 __all__ = ["DYKE_DIP_DEG", "HARD_NEGATIVE_SOURCES", "SILL_DIP_DEG", "draw_nonseismic_source"]
-
-HARD_NEGATIVE_SOURCES = ("mogi", "subsidence", "dyke", "sill")
-"""Non-seismic sources a hard negative may hold (values of ``deformation_source``)."""
 
 DYKE_DIP_DEG = (75.0, 90.0)
 """Dip range of dykes (near-vertical sheets), degrees."""

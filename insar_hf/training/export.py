@@ -15,6 +15,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from insar_hf.files import give_umask_mode
 from insar_hf.model.calibration import CALIBRATION_FILE
 from insar_hf.model.checkpoint import CONFIG_FILE, ModelSourceError
 from insar_hf.model.default import DEFAULT_MODEL_DIR, DEFAULT_SOURCE_MODEL_DIR
@@ -79,7 +80,8 @@ def _swap_in(source: Path, dest: Path, names, card=None) -> list[str]:
     staging.mkdir(parents=True)
     copied = [name for name in names if (source / name).is_file()]
     for name in copied:
-        shutil.copy2(source / name, staging / name)
+        shutil.copyfile(source / name, staging / name)
+        give_umask_mode(staging / name)  # a 0600 model.safetensors (safetensors >= 0.8) too
     if card is not None:
         card(staging)
     old = dest.with_name(dest.name + ".old")
