@@ -162,6 +162,38 @@ def test_discard_drops_the_weakest_weights_but_never_the_cls_column():
         np.testing.assert_allclose(got[b], residual / residual.sum(-1, keepdims=True), rtol=1e-5)
 
 
+# ------------------------------------------------------------------ the patch map
+
+
+def test_patch_map_is_the_classifiers_log_odds_of_each_last_layer_patch_token(detector):
+    pixel_values = pixel_values_from_images([_noise_image(s) for s in (1, 2)])
+    model = detector.model
+    with torch.inference_mode():
+        tokens = model.vit(pixel_values=pixel_values).last_hidden_state[:, 1:]  # (2, 196, 32)
+        logits = model.classifier(tokens)  # (2, 196, 2): the [CLS] head on every patch token
+    want = (logits[..., 1] - logits[..., 0]).reshape(2, 14, 14)
+    got = explain(model, pixel_values, MapSettings(method="patch"))
+    torch.testing.assert_close(got.maps, want, rtol=1e-5, atol=1e-5)
+    # the forward pass is the same one: the probabilities are the model's own
+    torch.testing.assert_close(got.probabilities, model(pixel_values).logits.softmax(-1))
+
+
+def test_patch_map_follows_a_head_that_reads_one_token_feature(detector, model_dir):
+    """A head that scores feature 0 of the normalised token: the map is that feature's grid."""
+    from insar_hf.model.presets import load_model
+
+    model = load_model(str(model_dir))
+    with torch.no_grad():
+        model.classifier.weight.zero_()
+        model.classifier.bias.zero_()
+        model.classifier.weight[1, 0] = 2.0  # earthquake logit = 2 * feature 0
+    pixel_values = pixel_values_from_images([_noise_image(4)])
+    with torch.inference_mode():
+        feature = model.vit(pixel_values=pixel_values).last_hidden_state[0, 1:, 0]  # (196,)
+    got = explain(model, pixel_values, MapSettings(method="patch")).maps[0]
+    torch.testing.assert_close(got, 2.0 * feature.reshape(14, 14), rtol=1e-5, atol=1e-5)
+
+
 def test_map_settings_reject_unknown_values():
     with pytest.raises(ValueError, match="method must be one of"):
         MapSettings(method="gradcam")

@@ -20,7 +20,9 @@ from insar_hf.model.presets import pixel_values_from_images  # noqa: E402
 from insar_hf.training.batch_augment import (  # noqa: E402
     BatchAugmentation,
     affine_maps,
+    augment_batch,
     augment_pixel_values,
+    patch_targets,
 )
 
 LEVEL = 2.0 / 255.0  # one uint8 step in [-1, 1]
@@ -156,6 +158,88 @@ def test_bad_shapes_are_refused():
         augment_pixel_values(torch.zeros(2, 3, 8, 8), torch.ones(3, dtype=torch.bool), aug)
 
 
+# --- deformation masks and patch targets ------------------------------------------------------
+
+
+def _source_coordinate(scale: float, offset: float) -> np.ndarray:
+    """Input pixel coordinate (224,) sampled by each output pixel centre of an affine map."""
+    u = (np.arange(224) + 0.5) / 112.0 - 1.0  # output centres, normalised
+    return (scale * u + offset + 1.0) * 112.0 - 0.5
+
+
+def test_masks_follow_the_analytic_flip_and_crop_of_their_image():
+    """A half-plane mask (columns < 100, or rows < 70) lands where the affine map sends it."""
+    n = 16
+    aug = BatchAugmentation(flip_prob=0.5, phase_offset=True, crop_prob=0.5, crop_min_scale=0.4)
+    pv = pixel_values_from_images(_wrapped_images(n))
+    cols = torch.zeros(n, 224, 224, dtype=torch.bool)
+    cols[: n // 2, :, :100] = True
+    cols[n // 2 :, :70, :] = True
+    theta, crop = affine_maps(n, aug, torch.Generator().manual_seed(5))
+    _, masks = augment_batch(
+        pv, torch.ones(n, dtype=torch.bool), aug, torch.Generator().manual_seed(5), masks=cols
+    )
+    assert bool(crop.any()) and bool((~crop).any()) and bool((theta[:, 0, 0] < 0).any())
+    for i in range(n):
+        if i < n // 2:  # mask edge at input column 99.5, the map's x part
+            src = _source_coordinate(float(theta[i, 0, 0]), float(theta[i, 0, 2]))
+            expected = np.broadcast_to(src < 99.5 - 1e-6, (224, 224))
+        else:  # mask edge at input row 69.5, the map's y part
+            src = _source_coordinate(float(theta[i, 1, 1]), float(theta[i, 1, 2]))
+            expected = np.broadcast_to((src < 69.5 - 1e-6)[:, None], (224, 224))
+        assert np.array_equal(masks[i].numpy(), expected), i
+        want = patch_targets(
+            torch.from_numpy(expected.copy())[None], torch.ones(1), patch_size=16, fraction=0.25
+        )
+        got = patch_targets(masks[i : i + 1], torch.ones(1), patch_size=16, fraction=0.25)
+        assert torch.equal(got, want), i
+
+
+def test_masks_and_no_data_share_one_resampling():
+    """An image whose valid pixels are its mask: after any augmentation, still so."""
+    n = 12
+    mask = torch.from_numpy(np.random.default_rng(0).random((n, 224, 224)) < 0.6)
+    mask |= torch.from_numpy(np.add.outer(np.arange(224), np.arange(224)) < 200)[None]
+    images = _unwrapped_images(n)
+    images[..., 2] = np.where(mask.numpy(), 255, 0)  # no data outside the mask
+    pv = pixel_values_from_images(images)
+    aug = BatchAugmentation(flip_prob=0.5, phase_offset=False, crop_prob=0.7, crop_min_scale=0.4)
+    for seed in range(4):
+        out, masks = augment_batch(
+            pv, torch.zeros(n, dtype=torch.bool), aug, torch.Generator().manual_seed(seed), mask
+        )
+        assert torch.equal(masks, out[:, 2] > 0)
+
+
+def test_masks_leave_the_augmented_images_unchanged():
+    pv = pixel_values_from_images(_wrapped_images(4))
+    wrapped, aug = torch.ones(4, dtype=torch.bool), BatchAugmentation(crop_prob=1.0)
+    plain = augment_pixel_values(pv, wrapped, aug, torch.Generator().manual_seed(2))
+    with_masks, _ = augment_batch(
+        pv, wrapped, aug, torch.Generator().manual_seed(2), torch.ones(4, 224, 224, dtype=bool)
+    )
+    assert torch.equal(plain, with_masks)
+
+
+def test_a_patch_is_positive_from_the_chosen_fraction_of_mask_pixels():
+    masks = torch.zeros(2, 224, 224, dtype=torch.bool)
+    masks[:, 32:40, 80:88] = True  # 64 of patch (row 2, col 5)'s 256 pixels: a quarter
+    masks[:, 0:16, 0:15] = True  # 240 / 256 of patch (0, 0)
+    targets = patch_targets(masks, torch.tensor([1, 0]), patch_size=16, fraction=0.25)
+    assert targets.shape == (2, 196) and targets.dtype == torch.long
+    assert torch.nonzero(targets[0]).flatten().tolist() == [0, 2 * 14 + 5]
+    assert int(targets[1].sum()) == 0  # a scene without an earthquake: no positive patch
+    stricter = patch_targets(masks, torch.tensor([1, 1]), patch_size=16, fraction=0.26)
+    assert torch.nonzero(stricter[0]).flatten().tolist() == [0]
+
+
+def test_a_patch_fraction_outside_zero_one_is_refused():
+    with pytest.raises(ValueError, match=r"the patch fraction must lie in \(0, 1\], got 0.0"):
+        patch_targets(
+            torch.zeros(1, 32, 32, dtype=torch.bool), torch.ones(1), patch_size=16, fraction=0.0
+        )
+
+
 # --- decoded in memory -----------------------------------------------------------------------
 
 
@@ -208,6 +292,60 @@ def test_the_collator_augments_training_batches_only(tiny_split):
     mirrored = torch.flip(plain, dims=(2, 3))
     assert torch.equal(augmented[unwrapped], mirrored[unwrapped])
     assert float((augmented - mirrored).abs().max()) <= LEVEL + 1e-6
+
+
+def test_masks_decode_alike_in_memory_and_lazily(tiny_split):
+    from insar_hf.training.data import lazy_split
+    from insar_hf.training.memory import decode_split
+
+    decoded = decode_split(tiny_split, augment=False, masks=True)
+    lazy = lazy_split(tiny_split, False, masks=True)
+    for i in range(len(tiny_split)):
+        truth = np.asarray(tiny_split[i]["deformation_mask"]) > 0
+        assert np.array_equal(decoded[i]["mask"], truth)
+        assert np.array_equal(lazy[i]["mask"], truth)
+    assert any(decoded.masks[i].any() for i in range(len(decoded)))
+
+
+def test_the_collator_makes_patch_targets_from_the_masks(tiny_split):
+    from insar_hf.training.memory import PatchTargets, decode_split, make_collator
+
+    evaluation = decode_split(tiny_split, augment=False, masks=True)
+    collate = make_collator(BatchAugmentation(), PatchTargets(fraction=0.5))
+    batch = collate([evaluation[i] for i in range(len(evaluation))])
+    labels = torch.from_numpy(evaluation.labels)
+    want = patch_targets(torch.from_numpy(evaluation.masks), labels, patch_size=16, fraction=0.5)
+    assert torch.equal(batch["patch_labels"], want) and int(want.sum()) > 0
+    plain = make_collator(BatchAugmentation())([evaluation[0]])
+    assert set(plain) == {"pixel_values", "labels"}  # no patch targets without PatchTargets
+
+
+def test_a_split_without_masks_is_refused_for_the_patch_loss(tiny_split):
+    from insar_hf.training.data import lazy_split
+    from insar_hf.training.memory import decode_split
+
+    bare = tiny_split.remove_columns("deformation_mask")
+    for make in (
+        lambda: decode_split(bare, augment=True, masks=True),
+        lambda: lazy_split(bare, True, masks=True),
+    ):
+        with pytest.raises(ValueError, match="the patch loss needs the generator's masks"):
+            make()
+
+
+def test_the_generator_stream_carries_masks_for_the_patch_loss():
+    from insar_hf.simulate.scene import sample_scene
+    from insar_hf.simulate.seeds import scene_seed_sequence
+    from insar_hf.training.arguments import DataArguments
+    from insar_hf.training.data import lazy_split, load_splits
+
+    args = DataArguments(synthetic_seed=6, max_eval_samples=1, max_test_samples=1)
+    splits = load_splits(args, masks=True)
+    first = next(iter(lazy_split(splits["train"], True, masks=True)))
+    scene = sample_scene(scene_seed_sequence(6, "train", 0))  # an earthquake (8.6 % of pixels)
+    assert scene.deformation_mask.any() and np.array_equal(first["mask"], scene.deformation_mask)
+    assert first["labels"] == scene.label
+    assert "deformation_mask" not in load_splits(args)["train"].features  # off: no mask cost
 
 
 def test_memory_budget_is_half_the_free_memory():

@@ -55,10 +55,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--method",
-        choices=("rollout_discard", "rollout", "layer", "relevance", "occlusion"),
+        choices=("rollout_discard", "rollout", "layer", "relevance", "occlusion", "patch"),
         default=None,
         help="explanation map (default: the model's choice on validation, localisation.json; "
-        "occlusion is the slow model-agnostic reference)",
+        "occlusion is the slow model-agnostic reference; patch: the classifier on each patch "
+        "token, trained by --patch_loss_weight)",
     )
     parser.add_argument("--head-fusion", choices=("mean", "max", "min"), default="mean")
     parser.add_argument(

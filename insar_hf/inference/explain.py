@@ -16,6 +16,10 @@ attention weights and one map per image on the patch grid, made by one of
 ``"occlusion"``
     The drop of the score when blocks of patches become no data,
     :mod:`insar_hf.inference.occlusion`: ``(g - block + 1)^2`` forward passes, the slow reference.
+``"patch"``
+    The earthquake log-odds of the classifier applied to every last-layer patch token,
+    :mod:`insar_hf.inference.patch_map`: one matrix product after the forward pass. It is what
+    the patch loss (``--patch_loss_weight``) trains.
 
 The explained score of the class-specific maps is the log-odds of an earthquake,
 ``logit[positive] - logit[other]`` (the quantity the calibrated verdict thresholds).
@@ -32,9 +36,10 @@ import torch
 
 from insar_hf.inference.attention import HEAD_FUSIONS, combined_map
 from insar_hf.inference.occlusion import no_data_fill, occlusion_map
+from insar_hf.inference.patch_map import log_odds, patch_log_odds
 from insar_hf.inference.relevance import gradient_relevance
 
-MAP_METHODS = ("rollout_discard", "rollout", "layer", "relevance", "occlusion")
+MAP_METHODS = ("rollout_discard", "rollout", "layer", "relevance", "occlusion", "patch")
 DEFAULT_MAP_METHOD = "rollout_discard"
 
 __all__ = ["DEFAULT_MAP_METHOD", "MAP_METHODS", "Explanation", "MapSettings", "explain"]
@@ -94,12 +99,6 @@ class Explanation:
     maps: torch.Tensor
 
 
-def _log_odds(logits: torch.Tensor, positive_index: int) -> torch.Tensor:
-    """``logit[positive] - max(other logits)`` per row."""
-    others = torch.cat([logits[:, :positive_index], logits[:, positive_index + 1 :]], dim=1)
-    return logits[:, positive_index] - others.amax(dim=1)
-
-
 def explain(
     model: Any,
     pixel_values: torch.Tensor,
@@ -126,18 +125,22 @@ def explain(
     """
     settings = MapSettings() if settings is None else settings
     gradient = settings.method == "relevance"
+    patch = settings.method == "patch"
     with torch.enable_grad() if gradient else torch.inference_mode():
-        out = model(pixel_values=pixel_values, output_attentions=True)
+        out = model(pixel_values=pixel_values, output_attentions=True, output_hidden_states=patch)
         if not out.attentions or any(a is None for a in out.attentions):
             raise RuntimeError("the model returned no attentions; load it with eager attention")
         if gradient:
-            score = _log_odds(out.logits, positive_index).sum()
+            score = log_odds(out.logits, positive_index).sum()
             grads = torch.autograd.grad(score, out.attentions)
+        patch_maps = patch_log_odds(model, out.hidden_states, positive_index) if patch else None
     logits = out.logits.detach().float()
     probabilities = (logits / temperature).softmax(dim=-1).cpu()
     attentions = tuple(a.detach().float().cpu() for a in out.attentions)
     grid = int(round((attentions[0].shape[-1] - 1) ** 0.5))
-    if settings.method in ("rollout", "rollout_discard", "layer"):
+    if patch_maps is not None:
+        maps = patch_maps  # (B, g, g), made with the forward pass
+    elif settings.method in ("rollout", "rollout_discard", "layer"):
         maps = combined_map(
             attentions,
             method="layer" if settings.method == "layer" else "rollout",
@@ -154,7 +157,7 @@ def explain(
         fill = no_data_fill(image_processor, pixel_values.shape[-1]).to(pixel_values.device)
 
         def score(batch: torch.Tensor) -> torch.Tensor:
-            return _log_odds(model(pixel_values=batch).logits, positive_index)
+            return log_odds(model(pixel_values=batch).logits, positive_index)
 
         maps = occlusion_map(
             score,

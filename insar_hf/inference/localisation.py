@@ -58,6 +58,7 @@ MAP_LABELS = {
     "layer": "last layer",
     "relevance": "gradient relevance",
     "occlusion": "occlusion",
+    "patch": "patch log-odds",
     "random": "random map",
 }
 
@@ -359,13 +360,16 @@ def earthquake_scenes(dataset: Any, max_samples: int | None = None) -> Any:
     return dataset.select(positives)
 
 
-def localisation_metrics(context: Any, *, max_samples: int | None = 256) -> dict[str, Any]:
+def localisation_metrics(
+    context: Any, *, max_samples: int | None = 256, methods: Sequence[str] = MAP_METHODS
+) -> dict[str, Any]:
     """Extra-metrics hook of :func:`insar_hf.training.evaluation.evaluate_model`.
 
     ``context`` is an :class:`insar_hf.training.evaluation.ExtraMetricsContext`; its dataset needs
     the ``image``, ``label``, ``deformation_mask`` and ``deformation_bbox`` columns. Scores the first
     ``max_samples`` earthquake scenes with a non-empty mask (``None``: all) with every method;
     the box levels are the model folder's validation choice when ``context.model_dir`` has one.
+    ``methods``: the maps to score (default all of them).
     Returns ``{"skipped": reason}`` when the split has no such scene or lacks the columns.
     """
     subset = earthquake_scenes(context.dataset, max_samples)
@@ -380,6 +384,7 @@ def localisation_metrics(context: Any, *, max_samples: int | None = 256) -> dict
         subset["image"],
         subset["deformation_mask"],
         subset["deformation_bbox"],
+        methods=methods,
         batch_size=context.batch_size,
     )
 

@@ -13,6 +13,7 @@ option fails before anything is loaded. ``--resume_from_checkpoint last`` is res
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -262,9 +263,31 @@ class InsarTrainingArguments(TrainingArguments):
             "passed; the best checkpoint so far is kept. Off by default."
         },
     )
+    patch_loss_weight: float = field(
+        default=0.0,
+        metadata={
+            "help": "Weight of the patch loss: the cross-entropy of the same classifier applied "
+            "to every last-layer patch token, against the generator's deformation mask (needs "
+            "the deformation_mask column). 0 (default): the [CLS] loss alone."
+        },
+    )
+    patch_fraction: float = field(
+        default=0.25,
+        metadata={
+            "help": "A patch's target is 'earthquake' when at least this fraction of its pixels "
+            "lies in the deformation mask (of an earthquake scene), in (0, 1]."
+        },
+    )
 
     def __post_init__(self):
         check_selection_metric(self)
+        if not (math.isfinite(self.patch_loss_weight) and self.patch_loss_weight >= 0.0):
+            raise ValueError(
+                f"--patch_loss_weight must be a finite number >= 0 (0 turns the patch loss off), "
+                f"got {self.patch_loss_weight}"
+            )
+        if not 0.0 < self.patch_fraction <= 1.0:
+            raise ValueError(f"--patch_fraction must lie in (0, 1], got {self.patch_fraction}")
         if self.bf16 is None:
             self.bf16 = _cuda_bf16()
         elif self.bf16 and not _cuda_bf16():

@@ -22,6 +22,12 @@ same augmentations to a whole batch of model inputs (``pixel_values`` in [-1, 1]
 Every output is re-quantised to the 256 levels of a uint8 image, so the model trains on values it
 can meet at inference. Random draws come from a ``torch.Generator`` seeded from torch's global
 RNG, which ``Trainer`` seeds (``--seed``) and checkpoints.
+
+**Deformation masks** (the generator's ``deformation_mask``, the truth of the patch loss) ride in
+the same ``grid_sample`` call as one more channel (:func:`augment_batch`), so they are flipped and
+cropped exactly as their image; an output pixel is in the mask when at least half of its
+interpolation weight falls on mask pixels (the no-data rule above). :func:`patch_targets` turns
+the augmented masks into the per-patch targets of the patch loss (:mod:`insar_hf.training.trainer`).
 """
 
 from __future__ import annotations
@@ -83,6 +89,20 @@ def augment_pixel_values(
 ) -> torch.Tensor:
     """Augment a batch of model inputs; (B, 3, H, W) in [-1, 1] -> same shape, a new tensor.
 
+    :func:`augment_batch` without masks (arguments as there).
+    """
+    return augment_batch(pixel_values, wrapped, aug, generator)[0]
+
+
+def augment_batch(
+    pixel_values: torch.Tensor,
+    wrapped: torch.Tensor,
+    aug: BatchAugmentation,
+    generator: torch.Generator | None = None,
+    masks: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Augment a batch of model inputs and, with the same maps, their deformation masks.
+
     Parameters
     ----------
     pixel_values
@@ -94,6 +114,14 @@ def augment_pixel_values(
         The probabilities and ranges.
     generator
         Source of the random draws; default: one seeded from torch's global RNG.
+    masks
+        Bool tensor (B, H, W), or None. The random draws do not depend on it, so the images are
+        the same with and without masks.
+
+    Returns
+    -------
+    (torch.Tensor, torch.Tensor or None)
+        The augmented ``pixel_values`` (B, 3, H, W) and masks (B, H, W) bool (None without).
     """
     import torch
     import torch.nn.functional as F
@@ -102,6 +130,11 @@ def augment_pixel_values(
         raise ValueError(f"pixel_values must be (B, 3, H, W), got {tuple(pixel_values.shape)}")
     if wrapped.shape != pixel_values.shape[:1]:
         raise ValueError(f"wrapped must be ({pixel_values.shape[0]},), got {tuple(wrapped.shape)}")
+    if masks is not None and masks.shape != (pixel_values.shape[0], *pixel_values.shape[2:]):
+        raise ValueError(
+            f"masks must be (B, H, W) = {(pixel_values.shape[0], *pixel_values.shape[2:])}, got "
+            f"{tuple(masks.shape)}"
+        )
     if generator is None:
         generator = torch.Generator().manual_seed(int(torch.randint(0, 2**62, ()).item()))
     n = pixel_values.shape[0]
@@ -110,7 +143,10 @@ def augment_pixel_values(
     phase = torch.where(wrapped & torch.tensor(aug.phase_offset), phase, 0.0)
 
     valid = (pixel_values[:, 2:3] > 0).to(pixel_values.dtype)  # (B, 1, H, W)
-    stacked = torch.cat([pixel_values[:, :2] * valid, valid], dim=1)  # weighted channels + weight
+    channels = [pixel_values[:, :2] * valid, valid]  # weighted channels + weight
+    if masks is not None:
+        channels.append(masks.unsqueeze(1).to(pixel_values.dtype))  # (B, 1, H, W)
+    stacked = torch.cat(channels, dim=1)
     grid = F.affine_grid(theta.to(pixel_values.dtype), list(stacked.shape), align_corners=False)
     out = F.grid_sample(stacked, grid, mode="bilinear", padding_mode="border", align_corners=False)
     weight = out[:, 2:3]  # (B, 1, H, W) fraction of valid input under each output pixel
@@ -126,4 +162,41 @@ def augment_pixel_values(
     cos_out = b * cos_c - a * sin_c
     result = torch.cat([sin_out, cos_out, torch.ones_like(weight)], dim=1)
     result = torch.where(ok, _quantise(result), -1.0)  # no data: black in every channel
-    return result
+    # A mask pixel, like a valid pixel, needs half of its interpolation weight on the mask.
+    return result, (out[:, 3] >= 0.5 if masks is not None else None)
+
+
+def patch_targets(
+    masks: torch.Tensor, labels: torch.Tensor, *, patch_size: int, fraction: float
+) -> torch.Tensor:
+    """Per-patch targets of the patch loss: 1 where at least ``fraction`` of a patch is in the mask.
+
+    Parameters
+    ----------
+    masks
+        Bool tensor (B, H, W): the (augmented) deformation masks.
+    labels
+        Image labels (B,); every patch of an image whose label is not 1 (earthquake) gets 0.
+    patch_size
+        Side of a ViT patch, pixels (H and W must be multiples of it).
+    fraction
+        Least fraction of a patch's pixels in the mask for target 1, in (0, 1].
+
+    Returns
+    -------
+    torch.Tensor
+        Long (B, N), ``N = (H / patch_size) * (W / patch_size)``, patches in row-major order (the
+        order of ViT's patch tokens).
+    """
+    import torch.nn.functional as F
+
+    if not 0.0 < fraction <= 1.0:
+        raise ValueError(f"the patch fraction must lie in (0, 1], got {fraction}")
+    if masks.ndim != 3 or masks.shape[1] % patch_size or masks.shape[2] % patch_size:
+        raise ValueError(
+            f"masks must be (B, H, W) with H and W multiples of {patch_size}, got "
+            f"{tuple(masks.shape)}"
+        )
+    area = F.avg_pool2d(masks.unsqueeze(1).float(), patch_size)  # (B, 1, H/p, W/p) in [0, 1]
+    positive = (labels == 1).view(-1, 1)  # (B, 1)
+    return ((area.flatten(1) >= fraction) & positive).long()  # (B, N)

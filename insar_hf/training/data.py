@@ -12,6 +12,12 @@ id). :func:`training_datasets` serves them to ``Trainer`` in one of two ways:
 Either way the collator (:func:`insar_hf.training.memory.make_collator`) augments training
 batches as one tensor operation (:mod:`insar_hf.training.batch_augment`); evaluation images never
 are augmented.
+
+``masks=True`` (a run with the patch loss, ``--patch_loss_weight`` > 0) carries each scene's
+``deformation_mask`` along, on every path: decoded into memory, decoded lazily (map-style or
+streamed parquet), and from the generator stream (``--synthetic_seed``), whose training rows are
+then the parquet set's full rows (:func:`insar_hf.dataset.stream.synthetic_stream` with
+``full_rows=True``: the mask costs a WebP image encoded and decoded per scene).
 """
 
 from __future__ import annotations
@@ -20,11 +26,11 @@ import os
 from typing import TYPE_CHECKING
 
 from insar_hf.backgrounds import BackgroundBank
-from insar_hf.dataset.stream import stream_splits
+from insar_hf.dataset.stream import stream_splits, synthetic_stream
 from insar_hf.schema import KIND_NAMES
 from insar_hf.simulate.config import SceneConfig
 from insar_hf.training.augment import as_uint8
-from insar_hf.training.memory import decode_split, fits_in_memory
+from insar_hf.training.memory import MASK_COLUMN, decode_split, fits_in_memory, mask_array
 
 if TYPE_CHECKING:
     from insar_hf.training.arguments import DataArguments
@@ -47,12 +53,13 @@ def named_splits(ds, data_args: DataArguments):
         yield role, name, ds[name], limit
 
 
-def load_splits(data_args: DataArguments):
+def load_splits(data_args: DataArguments, *, masks: bool = False):
     """``{train, eval, test}`` raw splits (``Dataset`` or ``IterableDataset``), truncated.
 
     With ``--synthetic_seed`` the train split is the endless generator stream and validation /
     test are materialised from the same seed (:func:`insar_hf.dataset.stream.stream_splits`),
-    a share of the wrapped scenes on ``--real_backgrounds`` when given.
+    a share of the wrapped scenes on ``--real_backgrounds`` when given; ``masks=True`` makes the
+    stream yield full rows, deformation masks included.
     """
     from datasets import load_dataset
 
@@ -65,7 +72,7 @@ def load_splits(data_args: DataArguments):
                 if config.real_background_fraction
                 else None
             )
-        return stream_splits(
+        splits = stream_splits(
             data_args.synthetic_seed,
             num_eval=data_args.max_eval_samples or 512,
             num_test=data_args.max_test_samples or 1024,
@@ -73,6 +80,15 @@ def load_splits(data_args: DataArguments):
             backgrounds=bank,
             workers=max(1, len(os.sched_getaffinity(0))),
         )
+        if masks:
+            splits["train"] = synthetic_stream(
+                "train",
+                seed=data_args.synthetic_seed,
+                scene_config=config,
+                backgrounds=bank,
+                full_rows=True,
+            )
+        return splits
     ds = load_dataset(data_args.dataset, streaming=data_args.streaming)
     out = {}
     for role, name, split, limit in named_splits(ds, data_args):
@@ -89,33 +105,46 @@ def load_splits(data_args: DataArguments):
     return out
 
 
-def decode_transform(kind_names, augment: bool):
+def decode_transform(kind_names, augment: bool, masks: bool = False):
     """Batch transform of the lazy path: decoded PIL images -> checked uint8 examples.
 
     Output columns ``image`` (uint8 (224, 224, 3)), ``labels``, ``wrapped`` and ``augment`` (the
-    collator augments the batches marked ``augment``).
+    collator augments the batches marked ``augment``); with ``masks`` also ``mask`` (bool
+    (224, 224)) from the ``deformation_mask`` column.
     """
 
     def transform(batch: dict[str, list]) -> dict[str, list]:
         n = len(batch["image"])
         kinds = batch.get("kind", [KIND_NAMES[0]] * n)
         names = [kind_names[int(k)] if kind_names else k for k in kinds]
-        return {
+        out = {
             "image": [as_uint8(im) for im in batch["image"]],
             "labels": [int(x) for x in batch["label"]],
             "wrapped": [k == KIND_NAMES[0] for k in names],
             "augment": [augment] * n,
         }
+        if masks:
+            out["mask"] = [mask_array(m) for m in batch[MASK_COLUMN]]
+        return out
 
     return transform
 
 
-def lazy_split(split, augment: bool):
-    """The split with the lazy transform attached (map-style: ``set_transform``)."""
+def lazy_split(split, augment: bool, masks: bool = False):
+    """The split with the lazy transform attached (map-style: ``set_transform``).
+
+    ``masks=True`` carries the ``deformation_mask`` column along (``ValueError`` without it).
+    """
     features = split.features
+    if masks and MASK_COLUMN not in (features or {}):
+        raise ValueError(
+            f"the split has no {MASK_COLUMN!r} column: the patch loss needs the generator's masks "
+            "(a dataset written by `insar-hf generate`); set --patch_loss_weight 0 otherwise"
+        )
     kind_names = getattr(features.get("kind"), "names", None)
-    columns = [c for c in ("image", "label", "kind") if c in features]
-    transform = decode_transform(kind_names, augment)
+    wanted = ("image", "label", "kind") + ((MASK_COLUMN,) if masks else ())
+    columns = [c for c in wanted if c in features]
+    transform = decode_transform(kind_names, augment, masks)
     if hasattr(split, "set_transform"):
         split = split.select_columns(columns)
         split.set_transform(transform)
@@ -126,12 +155,15 @@ def lazy_split(split, augment: bool):
     )
 
 
-def training_datasets(splits, *, in_memory: bool | None) -> tuple[object, object, str]:
+def training_datasets(
+    splits, *, in_memory: bool | None, masks: bool = False
+) -> tuple[object, object, str]:
     """``(train, eval, how)``: the datasets ``Trainer`` reads, and ``"in memory"`` or ``"lazy"``.
 
     ``in_memory`` None decodes into memory when both splits are map-style and fit
     (:func:`insar_hf.training.memory.fits_in_memory`); True insists (a clear error when a split
-    is streamed); False keeps the lazy path.
+    is streamed); False keeps the lazy path. ``masks=True`` carries the deformation masks of
+    both splits along (the patch loss).
     """
     train, evaluation = splits["train"], splits["eval"]
     map_style = hasattr(train, "__len__") and hasattr(evaluation, "__len__")
@@ -141,8 +173,8 @@ def training_datasets(splits, *, in_memory: bool | None) -> tuple[object, object
         in_memory = map_style and fits_in_memory(len(train) + len(evaluation))
     if in_memory:
         return (
-            decode_split(train, augment=True, desc="decoding train"),
-            decode_split(evaluation, augment=False, desc="decoding validation"),
+            decode_split(train, augment=True, desc="decoding train", masks=masks),
+            decode_split(evaluation, augment=False, desc="decoding validation", masks=masks),
             "in memory",
         )
-    return lazy_split(train, True), lazy_split(evaluation, False), "lazy"
+    return lazy_split(train, True, masks), lazy_split(evaluation, False, masks), "lazy"

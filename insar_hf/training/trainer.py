@@ -10,6 +10,14 @@ best checkpoint by validation ROC-AUC (``metric_for_best_model``), evaluates it 
 (:mod:`insar_hf.training.evaluation`), writes the model card (:mod:`insar_hf.training.card`) and
 optionally pushes the model. Checkpoints are reloaded through ``from_pretrained``
 (:func:`trainer_class`, a workaround for transformers 5's legacy ViT key names).
+
+The loss is the cross-entropy of the [CLS] logits, plus, with ``--patch_loss_weight w > 0``, ``w``
+times the **patch loss** (:func:`patch_loss`): the cross-entropy of the same classifier applied
+to every last-layer patch token (:func:`insar_hf.inference.patch_map.patch_token_logits`), whose
+target is 1 where at least ``--patch_fraction`` of the patch lies in the scene's deformation
+mask (an earthquake scene's; 0 elsewhere and in every other scene), flipped and cropped with the
+image (:func:`insar_hf.training.memory.make_collator`). The model stays a plain
+``ViTForImageClassification``; its patch tokens then give the ``"patch"`` explanation map.
 """
 
 from __future__ import annotations
@@ -21,8 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from insar_hf.backgrounds import BackgroundBank
+from insar_hf.inference.patch_map import patch_token_logits
 from insar_hf.model.calibration import load_calibration
-from insar_hf.model.presets import build_image_processor, build_model, labels_from_class_label
+from insar_hf.model.presets import (
+    build_image_processor,
+    build_model,
+    labels_from_class_label,
+    load_model,
+)
 from insar_hf.schema import IMAGE_SIZE
 from insar_hf.training.arguments import (
     DataArguments,
@@ -37,7 +51,7 @@ from insar_hf.training.card import TRAINING_CONFIG_FILE, push_model, write_model
 from insar_hf.training.card_sections import write_real_nuisance
 from insar_hf.training.data import load_splits, training_datasets
 from insar_hf.training.evaluation import compute_metrics, evaluate_model, materialise
-from insar_hf.training.memory import make_collator
+from insar_hf.training.memory import PatchTargets, make_collator
 from insar_hf.training.real_nuisance import measure_real_nuisance
 
 
@@ -59,8 +73,44 @@ def time_budget_callback(minutes: float):
     return TimeBudget()
 
 
+def patch_loss(model, hidden_states, patch_labels, num_items_in_batch=None):
+    """The patch loss of a batch: per image, the mean cross-entropy over its patch tokens.
+
+    Parameters
+    ----------
+    model
+        The (unwrapped) ``ViTForImageClassification``.
+    hidden_states
+        ``hidden_states`` of its forward pass (``output_hidden_states=True``).
+    patch_labels
+        Long (B, N): the targets of :func:`insar_hf.training.batch_augment.patch_targets`.
+    num_items_in_batch
+        As given to ``Trainer.compute_loss``: the images of the whole (accumulated) batch. The
+        per-image losses are summed and divided by it, the normalisation of the [CLS] loss;
+        None: their mean.
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar.
+    """
+    import torch.nn.functional as F
+
+    logits = patch_token_logits(model, hidden_states)  # (B, N, C)
+    if logits.shape[:2] != patch_labels.shape:
+        raise ValueError(
+            f"patch_labels {tuple(patch_labels.shape)} do not match the model's "
+            f"{tuple(logits.shape[:2])} patch tokens: give the model's patch size to PatchTargets"
+        )
+    ce = F.cross_entropy(logits.flatten(0, 1).float(), patch_labels.flatten(), reduction="none")
+    per_image = ce.view(patch_labels.shape).mean(dim=1)  # (B,)
+    if num_items_in_batch is None:
+        return per_image.mean()
+    return per_image.sum() / num_items_in_batch
+
+
 def trainer_class():
-    """``Trainer`` whose checkpoint reloads go through ``from_pretrained``.
+    """``Trainer`` whose checkpoint reloads go through ``from_pretrained``, with the patch loss.
 
     transformers 5 renamed ViT's modules (``vit.layers.N.attention.q_proj``) but still saves the
     legacy key names (``vit.encoder.layer.N.attention.attention.query``) and converts them only in
@@ -69,10 +119,33 @@ def trainer_class():
     matches no encoder weight and silently keeps the current ones. Here the weights are read with
     ``from_pretrained`` and copied with ``strict=True`` (plain DDP / single-device runs; FSDP and
     DeepSpeed keep Trainer's own loaders). Upstream: huggingface/transformers #43701, #48805.
+
+    ``compute_loss`` adds ``args.patch_loss_weight`` times :func:`patch_loss` when the batch has
+    ``patch_labels``; with the weight 0 (or no ``patch_labels``) it is ``Trainer``'s own loss.
     """
     from transformers import PreTrainedModel, Trainer
 
     class InsarTrainer(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            patch_labels = inputs.pop("patch_labels", None)
+            weight = float(getattr(self.args, "patch_loss_weight", 0.0))
+            if patch_labels is None or weight == 0.0:
+                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+            inputs = {**inputs, "output_hidden_states": True}
+            loss, outputs = super().compute_loss(model, inputs, True, num_items_in_batch)
+            extra = patch_loss(
+                self.accelerator.unwrap_model(model),
+                outputs.hidden_states,
+                patch_labels,
+                num_items_in_batch,
+            )
+            if num_items_in_batch is not None and self.args.average_tokens_across_devices:
+                extra = extra * self.accelerator.num_processes  # as Trainer scales the [CLS] loss
+            loss = loss + weight * extra
+            # Only the logits go on to the metrics (hidden states would be taken as predictions).
+            outputs = type(outputs)(loss=loss, logits=outputs.logits)
+            return (loss, outputs) if return_outputs else loss
+
         def _restore_weights(self, folder: str, model=None) -> bool:
             target = self.accelerator.unwrap_model(self.model if model is None else model)
             if (
@@ -124,6 +197,8 @@ def _hyperparameters(
         phase_offset=data_args.phase_offset if data_args.augment else None,
         crop_prob=data_args.crop_prob if data_args.augment else None,
         crop_min_scale=data_args.crop_min_scale if data_args.augment else None,
+        patch_loss_weight=args.patch_loss_weight,
+        patch_fraction=args.patch_fraction if args.patch_loss_weight > 0 else None,
     )
     return {k: v for k, v in hp.items() if v is not None}
 
@@ -140,7 +215,8 @@ def make_trainer(
     from transformers import EarlyStoppingCallback, set_seed
 
     set_seed(training_args.seed)
-    splits = load_splits(data_args)
+    masks = training_args.patch_loss_weight > 0
+    splits = load_splits(data_args, masks=masks)
     id2label, label2id = labels_from_class_label(splits["train"].features["label"])
     model = build_model(
         model_args.preset,
@@ -166,11 +242,18 @@ def make_trainer(
         callbacks.append(EarlyStoppingCallback(training_args.early_stopping_patience))
     if training_args.time_budget_minutes:
         callbacks.append(time_budget_callback(training_args.time_budget_minutes))
-    train_dataset, eval_dataset, _ = training_datasets(splits, in_memory=data_args.in_memory)
+    train_dataset, eval_dataset, _ = training_datasets(
+        splits, in_memory=data_args.in_memory, masks=masks
+    )
+    patches = (
+        PatchTargets(patch_size=model.config.patch_size, fraction=training_args.patch_fraction)
+        if masks
+        else None
+    )
     trainer = trainer_class()(
         model=model,
         args=training_args,
-        data_collator=make_collator(augmentation),
+        data_collator=make_collator(augmentation, patches),
         train_dataset=train_dataset,
         eval_dataset=eval_dataset,
         processing_class=build_image_processor(),
@@ -210,6 +293,9 @@ def train(
         best_validation_metric=trainer.state.best_metric,
     )
     (out / TRAINING_CONFIG_FILE).write_text(json.dumps(config, indent=2, default=str) + "\n")
+    # Calibrated and measured as users load it (eager attention): the in-memory model's SDPA
+    # differs in the last bits, and the threshold sits one ulp above a validation score.
+    served = load_model(out).to(trainer.model.device).eval()
     eval_split = materialise(splits["eval"])  # a stream is read once for both uses below
     bank = (
         BackgroundBank(data_args.real_backgrounds)
@@ -217,16 +303,16 @@ def train(
         else None
     )
     calibrate_after_training(
-        trainer.model,
+        served,
         eval_split,
         out,
         batch_size=training_args.per_device_eval_batch_size,
         split=data_args.eval_split,
         real_backgrounds=bank,
     )
-    choose_map_after_training(trainer.model, eval_split, out)
+    choose_map_after_training(served, eval_split, out)
     metrics = evaluate_model(
-        trainer.model,
+        served,
         splits["test"],
         out,
         split=data_args.test_split,
@@ -236,7 +322,7 @@ def train(
     )
     if bank is not None:
         report = measure_real_nuisance(
-            trainer.model,
+            served,
             load_calibration(out),
             bank,
             earthquakes_per_split=data_args.real_nuisance_earthquakes,

@@ -1,0 +1,159 @@
+"""The detector with and without the patch loss, at equal budget, over seeds (issue 22).
+
+Trains the default recipe (``training/configs/default_model.json``: vit-mini, AdamW 3e-4, 5 %
+warm-up, cosine, 12 epochs, best epoch by validation ROC-AUC) once per ``--weights`` value and
+``--seeds`` seed on the same generator scenes, and prints, per weight, the mean and spread over
+seeds of the synthetic test ROC-AUC and of the localisation of the patch map and of the map
+chosen on validation (pointing game, top-box IoU), beside the chance level, the whole-image box
+and the random map. The test localisation scores every map of one pass or less (occlusion, the
+slow reference at several seconds per image, is left out here). Finished runs are reused.
+
+    nice -n 15 python benchmarks/patch_loss_comparison.py --dataset /work/data22/seed1 \\
+        --out outputs/patch_loss --max_train_samples 4800 --max_eval_samples 600 \\
+        --max_test_samples 600 --weights 0 1 --seeds 0 1 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from insar_hf.inference.localisation import FAST_METHODS, localisation_metrics
+from insar_hf.training.arguments import parse_args
+from insar_hf.training.evaluation import register_extra_metrics
+from insar_hf.training.trainer import train
+
+ROOT = Path(__file__).resolve().parents[1]
+RECIPE = ROOT / "training" / "configs" / "default_model.json"
+
+
+def run_args(args, weight: float, seed: int) -> list[str]:
+    """``training/train.py`` options of one run: the recipe plus this run's changes."""
+    recipe = json.loads(RECIPE.read_text())
+    recipe.update(
+        dataset=args.dataset,
+        dataset_id=f"{Path(args.dataset).name} (first {args.max_train_samples} train rows)",
+        output_dir=str(Path(args.out) / f"w{weight:g}_f{args.fraction:g}_s{seed}"),
+        seed=seed,
+        num_train_epochs=args.epochs,
+        patch_loss_weight=weight,
+        patch_fraction=args.fraction,
+        report_to="none",
+        disable_tqdm=True,
+        max_train_samples=args.max_train_samples,
+        max_eval_samples=args.max_eval_samples,
+        max_test_samples=args.max_test_samples,
+    )
+    recipe.pop("model_name", None)
+    return [f"--{k}={v}" for k, v in recipe.items()]
+
+
+def summary(folder: Path) -> dict[str, float]:
+    """The figures of one finished run."""
+    metrics = json.loads((folder / "metrics.json").read_text())
+    config = json.loads((folder / "training_config.json").read_text())
+    att = metrics["attention"]
+    default = att["settings"]["default"]
+    return {
+        "val_roc_auc": config["best_validation_metric"],
+        "test_roc_auc": metrics["overall"]["roc_auc"],
+        "patch_pointing": att["patch"]["pointing_game"],
+        "patch_iou": att["patch"]["iou_top_box"],
+        "chosen_map": default,
+        "chosen_pointing": att[default]["pointing_game"],
+        "chosen_iou": att[default]["iou_top_box"],
+        "random_pointing": att["random"]["pointing_game"],
+        "random_iou": att["random"]["iou_top_box"],
+        "chance": att["mask_area_fraction"],
+        "whole_image_iou": att["whole_image_iou"],
+        "n_localised": att["n"],
+        "train_runtime_s": config["train_runtime_s"],
+    }
+
+
+def _cell(values) -> str:
+    values = np.asarray(values, dtype=float)
+    if len(values) == 1:
+        return f"{values[0]:.3f}"
+    return f"{values.mean():.3f} ± {values.std(ddof=1):.3f}"
+
+
+def table(results: dict[float, list[dict]]) -> str:
+    """Markdown: one column per weight, mean ± standard deviation over seeds."""
+    weights = sorted(results)
+    rows = [
+        ("seeds", lambda r: str(len(r))),
+        ("validation ROC-AUC (best epoch)", lambda r: _cell([x["val_roc_auc"] for x in r])),
+        ("synthetic test ROC-AUC", lambda r: _cell([x["test_roc_auc"] for x in r])),
+        ("patch map: pointing game", lambda r: _cell([x["patch_pointing"] for x in r])),
+        ("patch map: top-box IoU", lambda r: _cell([x["patch_iou"] for x in r])),
+        ("map chosen on validation", lambda r: ", ".join(x["chosen_map"] for x in r)),
+        ("chosen map: pointing game", lambda r: _cell([x["chosen_pointing"] for x in r])),
+        ("chosen map: top-box IoU", lambda r: _cell([x["chosen_iou"] for x in r])),
+        (
+            "random map: pointing game / top-box IoU",
+            lambda r: (
+                _cell([x["random_pointing"] for x in r])
+                + " / "
+                + _cell([x["random_iou"] for x in r])
+            ),
+        ),  # fmt: skip
+        (
+            "chance (mask area) / whole-image box IoU",
+            lambda r: f"{r[0]['chance']:.3f} / {r[0]['whole_image_iou']:.3f}",
+        ),  # fmt: skip
+        (
+            "training time per run (min, shared 2-core CPU)",
+            lambda r: f"{np.mean([x['train_runtime_s'] for x in r]) / 60:.0f}",
+        ),  # fmt: skip
+    ]
+    head = "| | " + " | ".join(
+        "CLS loss only" if w == 0 else f"+ patch loss (weight {w:g})" for w in weights
+    )
+    lines = [head + " |", "|---|" + "---|" * len(weights)]
+    lines += [
+        f"| {name} | " + " | ".join(cell(results[w]) for w in weights) + " |" for name, cell in rows
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", required=True, help="folder written by insar-hf generate")
+    parser.add_argument("--out", default="outputs/patch_loss", help="one sub-folder per run")
+    parser.add_argument("--weights", type=float, nargs="+", default=[0.0, 1.0])
+    parser.add_argument("--fraction", type=float, default=0.25, help="--patch_fraction")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--epochs", type=float, default=12.0)
+    parser.add_argument("--max_train_samples", type=int, default=4800)
+    parser.add_argument("--max_eval_samples", type=int, default=600)
+    parser.add_argument("--max_test_samples", type=int, default=600)
+    parser.add_argument("--json", default=None, help="also write every run's figures here")
+    args = parser.parse_args(argv)
+    # every map of one pass or less: occlusion takes seconds per image
+    register_extra_metrics(
+        "attention", functools.partial(localisation_metrics, methods=FAST_METHODS)
+    )
+    results: dict[float, list[dict]] = {}
+    for seed in args.seeds:
+        for weight in args.weights:
+            run = parse_args(run_args(args, weight, seed))
+            folder = Path(run[2].output_dir)
+            if not (folder / "metrics.json").is_file():
+                print(f"training {folder}", flush=True)
+                train(*run)
+            results.setdefault(weight, []).append(summary(folder))
+            print(json.dumps({"run": folder.name, **results[weight][-1]}), flush=True)
+    print(table(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps({str(k): v for k, v in results.items()}, indent=2))
+    return 0 if all(math.isfinite(r["test_roc_auc"]) for v in results.values() for r in v) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
