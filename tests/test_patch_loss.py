@@ -145,13 +145,14 @@ def test_a_model_trained_with_the_patch_loss_loads_with_auto_classes_and_pipelin
     assert "patch" in metrics["attention"]  # the patch map is scored with the others
 
 
-def test_the_patch_preset_is_the_default_recipe_plus_the_patch_loss():
+def test_the_default_recipe_trains_with_the_patch_loss_on_real_backgrounds(tmp_path):
     from pathlib import Path
 
     configs = Path(__file__).resolve().parents[1] / "training" / "configs"
     default = json.loads((configs / "default_model.json").read_text())
-    patch = json.loads((configs / "default_model_patch.json").read_text())
-    changed = {k for k in default.keys() | patch.keys() if default.get(k) != patch.get(k)}
-    assert changed == {"output_dir", "patch_loss_weight", "patch_fraction"}
-    _, _, args = parse_args([str(configs / "default_model_patch.json")])
-    assert args.patch_loss_weight > 0
+    assert default["patch_loss_weight"] == 1.0 and default["patch_fraction"] == 0.25
+    assert default["real_backgrounds"] == "../shared/real-backgrounds"
+    recipe = tmp_path / "recipe.json"  # the bank is not in the repository: a stand-in folder
+    recipe.write_text(json.dumps({**default, "real_backgrounds": str(tmp_path)}))
+    _, data_args, args = parse_args([str(recipe)])
+    assert args.patch_loss_weight == 1.0 and data_args.real_backgrounds == str(tmp_path)

@@ -217,7 +217,9 @@ class Detector:
         Parameters
         ----------
         x
-            PIL image, image or product path, 2-D array, or a list of those.
+            PIL image, image or product path, 2-D array, or a list of those (also a
+            :class:`~insar_hf.inference.inputs.ModelInput` made at the model's size by
+            :func:`~insar_hf.inference.inputs.prepare_input`, as ``insar-hf predict`` does).
         kind, units, wavelength_m
             For array input (and plain GeoTIFFs): ``"wrapped"`` / ``"unwrapped"``; a product
             knows its own kind, which ``kind`` overrides. ``"rad"`` (phase) or ``"m"`` (LOS
