@@ -311,7 +311,11 @@ def build_demo(
                 source = estimator.estimate(result.image, pixel_m=result.pixel_m)
         verdict = "Earthquake deformation" if result.label == "earthquake" else "No earthquake"
         boxes = ", ".join(f"{b.as_list()} (score {b.score:.2f})" for b in result.boxes[:3])
-        rule = "calibrated" if result.calibrated else "uncalibrated: the argmax"
+        rule = (
+            f"calibrated, set for {detector.calibration.threshold_basis()}"
+            if result.calibrated and detector.calibration is not None
+            else "uncalibrated: the argmax"
+        )
         status = (
             f"**{verdict}** — P(earthquake) = {result.probability:.3f} against a decision "
             f"threshold of {result.decision_threshold:.3f}, {rule} (model `{label}`). "

@@ -393,3 +393,18 @@ def test_after_training_a_one_class_split_leaves_no_stale_calibration(
     assert calibrate_after_training(load_model(model_dir), quakes, tmp_path) is None
     assert not (tmp_path / CALIBRATION_FILE).exists()
     assert "left uncalibrated" in caplog.text
+
+
+def test_the_threshold_basis_says_where_the_false_alarms_were_counted():
+    import dataclasses
+
+    assert CALIBRATION.threshold_basis() == "5% false alarms on the validation split (300 samples)"
+    real = dataclasses.replace(
+        CALIBRATION,
+        threshold_set_on="real earthquake-free interferograms of the validation volcanoes of a "
+        "bank of real backgrounds (digest 0123456789abcdef)",
+        n_threshold=265,
+    )
+    assert real.threshold_basis() == (
+        "5% false alarms on 265 real earthquake-free interferograms of the validation volcanoes"
+    )

@@ -59,6 +59,9 @@ def test_predict_without_model_uses_the_default_and_names_it(reference, capsys, 
     assert main(["predict", str(EXAMPLE)]) == 0
     header, line = capsys.readouterr().out.splitlines()
     assert header.startswith(f"model: {DEFAULT_MODEL_NAME}; verdict: ")
+    assert header.endswith(  # the shipped threshold was set on real nuisance (issue 21)
+        "real earthquake-free interferograms of the validation volcanoes)"
+    )
     assert f"p_earthquake={reference.probability:.3f}" in line
 
 
@@ -71,6 +74,7 @@ def test_predict_json_without_model_gives_model_threshold_and_probability(
     assert record["model"] == DEFAULT_MODEL_NAME
     assert record["probability"] == pytest.approx(reference.probability, abs=1e-6)
     assert record["decision_threshold"] == reference.decision_threshold
+    assert "validation volcanoes" in record["threshold_basis"]
 
 
 def test_space_without_any_configured_model_serves_the_default(monkeypatch, tmp_path):

@@ -218,6 +218,9 @@ def print_results(args: argparse.Namespace, detector, prepared: list, results: d
                 decision_threshold=detector.decision_threshold,
                 calibrated=detector.calibration is not None,
                 temperature=detector.temperature,
+                threshold_basis=(
+                    detector.calibration.threshold_basis() if detector.calibration else None
+                ),
             )
         objects = [
             {**results[i].to_dict(), **extra}
@@ -231,7 +234,8 @@ def print_results(args: argparse.Namespace, detector, prepared: list, results: d
         return
     rule = (
         f"P(earthquake) >= {detector.decision_threshold:.4f} (calibrated, T = "
-        f"{detector.temperature:.3f})"
+        f"{detector.temperature:.3f}; threshold set for "
+        f"{detector.calibration.threshold_basis()})"
         if detector.calibration
         else "argmax (uncalibrated, threshold 0.5)"
     )
