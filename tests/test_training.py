@@ -278,6 +278,17 @@ def test_training_writes_every_artefact(trained):
     assert "test: accuracy=" in stdout
 
 
+def test_trained_weights_are_readable_as_the_umask_says(trained):
+    import stat
+
+    from insar_hf.files import umask_mode
+
+    out, _ = trained  # the run inherits this process's umask
+    weights = [out / "model.safetensors", *out.glob("checkpoint-*/model.safetensors")]
+    assert len(weights) >= 2
+    assert {stat.S_IMODE(w.stat().st_mode) for w in weights} == {umask_mode()}
+
+
 @pytest.mark.slow
 def test_model_index_equals_metrics_json(trained):
     from huggingface_hub import ModelCard

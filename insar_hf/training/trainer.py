@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from insar_hf.backgrounds import BackgroundBank
+from insar_hf.files import give_umask_mode
 from insar_hf.inference.patch_map import patch_token_logits
 from insar_hf.model.calibration import load_calibration
 from insar_hf.model.presets import (
@@ -145,6 +146,14 @@ def trainer_class():
             # Only the logits go on to the metrics (hidden states would be taken as predictions).
             outputs = type(outputs)(loss=loss, logits=outputs.logits)
             return (loss, outputs) if return_outputs else loss
+
+        def _save(self, output_dir: str | None = None, state_dict=None) -> None:
+            # safetensors >= 0.8 writes through a 0600 temporary file (safetensors#782): give
+            # the weights the mode the umask says, as every other file of the folder has.
+            super()._save(output_dir, state_dict)
+            folder = Path(output_dir if output_dir is not None else self.args.output_dir)
+            for weights in folder.glob("*.safetensors"):
+                give_umask_mode(weights)
 
         def _restore_weights(self, folder: str, model=None) -> bool:
             target = self.accelerator.unwrap_model(self.model if model is None else model)
