@@ -39,8 +39,8 @@ from insar_hf.inference.localisation import (
     choose_map,
     earthquake_scenes,
     localisation_scores,
-    markdown_table,
 )
+from insar_hf.inference.localisation_table import markdown_table
 from insar_hf.inference.map_choice import save_map_choice
 from insar_hf.model.default import default_model_path
 from insar_hf.training.card import write_model_card

@@ -187,7 +187,7 @@ def test_evaluate_model_writes_localisation_to_metrics_and_model_card(tiny_model
 
 
 def test_markdown_table_has_one_row_per_map_and_is_empty_when_skipped():
-    from insar_hf.inference.localisation import markdown_table
+    from insar_hf.inference.localisation_table import markdown_table
 
     masks, boxes = _square_masks(2)
     scores = score_maps(masks.astype(np.float32), masks, boxes)

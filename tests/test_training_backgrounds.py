@@ -57,3 +57,4 @@ def test_the_card_reports_real_nuisance_and_credits_the_data(run):
     card = (out / "README.md").read_text()
     assert "## Real nuisance: real earthquake-free interferograms" in card
     assert "Bountos" in card and "Copernicus Sentinel" in card
+    assert "the unwrapped path stays synthetic-only" in card

@@ -52,19 +52,8 @@ MAX_SECONDS_PER_IMAGE = 0.25
 """Slowest map :func:`choose_map` may make the default: a 4000 x 4000 scan has ~1,200 windows."""
 FAST_METHODS = tuple(m for m in MAP_METHODS if m != "occlusion")
 """The maps that need at most one forward and one backward pass."""
-MAP_LABELS = {
-    "rollout_discard": "rollout, discard 0.9",
-    "rollout": "attention rollout",
-    "layer": "last layer",
-    "relevance": "gradient relevance",
-    "occlusion": "occlusion",
-    "patch": "patch log-odds",
-    "random": "random map",
-}
-
 __all__ = [
     "BOX_THRESHOLDS",
-    "MAP_LABELS",
     "FAST_METHODS",
     "MAX_SECONDS_PER_IMAGE",
     "choose_box_threshold",
@@ -72,7 +61,6 @@ __all__ = [
     "earthquake_scenes",
     "localisation_metrics",
     "localisation_scores",
-    "markdown_table",
     "mask_stack",
     "method_maps",
     "random_maps",
@@ -387,38 +375,3 @@ def localisation_metrics(
         methods=methods,
         batch_size=context.batch_size,
     )
-
-
-def markdown_table(result: dict[str, Any]) -> str:
-    """The ``"attention"`` entry of ``metrics.json`` as a Markdown table for the model card.
-
-    Returns ``""`` for a skipped or empty result.
-    """
-    if not result or "skipped" in result or "n" not in result:
-        return ""
-    default = result.get("settings", {}).get("default")
-    lines = [
-        f"Localisation on {result['n']} earthquake scenes (chance level of the pointing game: "
-        f"{result['mask_area_fraction']:.3f}; a box over the whole image has mean IoU "
-        f"{result.get('whole_image_iou', float('nan')):.3f}):",
-        "",
-        "| map | pointing game | mass in mask | top-box IoU | box centre hit | top-box area "
-        "| IoU >= 0.5 | recall IoU>=0.3 | recall IoU>=0.5 | box level | s / image |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    names = [k for k in MAP_LABELS if isinstance(result.get(k), dict)]
-
-    def cell(scores: dict, key: str) -> str:  # a result written before the key existed: "-"
-        return f"{scores[key]:.3f}" if key in scores else "-"
-
-    for name in names:
-        s = result[name]
-        label = MAP_LABELS[name] + (" (default)" if name == default else "")
-        lines.append(
-            f"| {label} | {s['pointing_game']:.3f} | {s['mass_in_mask']:.3f} | "
-            f"{s['iou_top_box']:.3f} | {cell(s, 'box_centre_hit')} | {cell(s, 'top_box_area')} | "
-            f"{s['iou_at_0_5']:.3f} | {s.get('recall_at_0_3', 0):.3f} | "
-            f"{s.get('recall_at_0_5', 0):.3f} | {s.get('box_threshold', DEFAULT_BOX_THRESHOLD)} | "
-            f"{s.get('seconds_per_image', 0):.4f} |"
-        )
-    return "\n".join(lines) + "\n"

@@ -22,7 +22,7 @@ from typing import Any
 
 from insar_hf.dataset.card import BACKGROUND_CREDIT
 from insar_hf.hub import push_folder
-from insar_hf.inference.localisation import markdown_table
+from insar_hf.inference.localisation_table import markdown_table
 from insar_hf.inference.map_choice import LOCALISATION_FILE
 from insar_hf.model.calibration import CALIBRATION_FILE, Calibration, load_calibration
 from insar_hf.training.calibrate import RELIABILITY_FIGURE, calibration_card_section

@@ -331,7 +331,10 @@ def real_nuisance_section(real_nuisance: Mapping[str, Any], credit: str) -> str:
         "same volcanoes' backgrounds (`insar_hf.simulate.background`) measure detection, and "
         "their ROC-AUC against the raw backgrounds how well the model ranks an earthquake above "
         "real nuisance. Real earthquakes are not in this table (see the real events and "
-        "development windows).\n\n" + "\n".join(rows)
+        "development windows). The backgrounds are wrapped products, and no wrapped background "
+        "can honestly give an unwrapped one: **the unwrapped path stays synthetic-only** (the "
+        "evaluation's unwrapped rows and the unwrapped development windows report it apart)."
+        "\n\n" + "\n".join(rows)
     )
     if mw_rows:
         text += "\n\nDetection at the threshold by magnitude (scenes):\n\n" + "\n".join(mw_rows)
