@@ -266,10 +266,12 @@ def stream_splits(
     backgrounds=None,
     train_start: int = 0,
     workers: int = 1,
+    full_rows: bool = False,
 ) -> dict[str, Any]:
     """The three splits of a training run on fresh scenes, keyed like ``training.data.load_splits``.
 
-    ``train``: the endless stream of the ``train`` split from ``train_start``; ``eval`` and
+    ``train``: the endless stream of the ``train`` split from ``train_start`` (full rows, masks
+    included, with ``full_rows``: :func:`synthetic_stream`); ``eval`` and
     ``test``: the first ``num_eval`` rows of ``validation`` and ``num_test`` rows of ``test``
     as map-style datasets (:func:`synthetic_split`), the rows a parquet set of the same seed
     holds, so that ``Trainer`` can evaluate them and the test metrics compare across runs.
@@ -278,7 +280,7 @@ def stream_splits(
     bank = open_backgrounds(backgrounds, config)
     common = dict(seed=seed, scene_config=config, backgrounds=bank)
     return {
-        "train": synthetic_stream("train", start=train_start, **common),
+        "train": synthetic_stream("train", start=train_start, full_rows=full_rows, **common),
         "eval": synthetic_split("validation", num_samples=num_eval, workers=workers, **common),
         "test": synthetic_split("test", num_samples=num_test, workers=workers, **common),
     }

@@ -47,6 +47,10 @@ TEMPERATURE_BOUNDS = (0.01, 100.0)
 MW_DETECTION = 6.0
 """Magnitude from which the detection rate at the threshold is also quoted (issue 12's goal)."""
 LOG = logging.getLogger(__name__)
+REAL_VALIDATION_SET = "real earthquake-free interferograms of the validation volcanoes"
+"""What a threshold set on a bank of real backgrounds counts its false alarms on."""
+BANK_SUFFIX = " of a bank of real backgrounds"
+"""Follows :data:`REAL_VALIDATION_SET` in ``Calibration.threshold_set_on``, then the digest."""
 
 
 class CalibrationError(ValueError):
@@ -265,7 +269,7 @@ class Calibration:
         """
         rate = f"{self.target_false_positive_rate:.0%} false alarms"  # "5%"
         if self.threshold_set_on:
-            what = self.threshold_set_on.split(" of a bank")[0]
+            what = self.threshold_set_on.split(BANK_SUFFIX)[0]
             return f"{rate} on {self.n_threshold} {what}"
         return f"{rate} on the {self.split} split ({self.n_validation} samples)"
 

@@ -72,7 +72,6 @@ def draw_design(rng: np.random.Generator, config: SceneConfig) -> Design:
     heading = float((heading + 180.0) % 360.0 - 180.0)
     incidence = float(rng.uniform(sensor.incidence_min_deg, sensor.incidence_max_deg))
     design_mw, span, pixel_m = _draw_pixel_spacing(rng, config)
-    wavelength = sensor.wavelength_m
     return Design(
         positive=positive,
         hard=hard,
@@ -85,9 +84,19 @@ def draw_design(rng: np.random.Generator, config: SceneConfig) -> Design:
         design_mw=design_mw,
         span_factor=span,
         pixel_m=pixel_m,
-        los_enu=los_mod.los_unit_vector(heading, incidence),
-        to_phase=np.float32(-4.0 * math.pi / wavelength),
-        tol_m=config.okada_tolerance_rad * wavelength / (4.0 * math.pi),
+        **_viewing(heading, incidence, sensor.wavelength_m, config.okada_tolerance_rad),
+    )
+
+
+def _viewing(
+    heading_deg: float, incidence_deg: float, wavelength_m: float, tolerance_rad: float
+) -> dict:
+    """The fields of a :class:`Design` that follow from its look and wavelength: the LOS unit
+    vector, rad per metre of LOS (``-4 pi / wavelength``) and the Okada tolerance in metres."""
+    return dict(
+        los_enu=los_mod.los_unit_vector(heading_deg, incidence_deg),
+        to_phase=np.float32(-4.0 * math.pi / wavelength_m),
+        tol_m=tolerance_rad * wavelength_m / (4.0 * math.pi),
     )
 
 
@@ -136,7 +145,6 @@ def on_background(
     incidence = sensor.incidence_min_deg + share * (
         sensor.incidence_max_deg - sensor.incidence_min_deg
     )
-    wavelength = sensor.wavelength_m
     return dataclasses.replace(
         design,
         sensor_key=sensor_key,
@@ -145,7 +153,5 @@ def on_background(
         heading_deg=heading,
         incidence_deg=float(incidence),
         pixel_m=float(pixel_m),
-        los_enu=los_mod.los_unit_vector(heading, float(incidence)),
-        to_phase=np.float32(-4.0 * math.pi / wavelength),
-        tol_m=tolerance_rad * wavelength / (4.0 * math.pi),
+        **_viewing(heading, float(incidence), sensor.wavelength_m, tolerance_rad),
     )

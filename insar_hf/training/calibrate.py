@@ -24,8 +24,10 @@ from insar_hf.inference.detector import Detector
 from insar_hf.inference.localisation import FAST_METHODS, choose_map, earthquake_scenes
 from insar_hf.inference.map_choice import LOCALISATION_FILE, MapChoice, save_map_choice
 from insar_hf.model.calibration import (
+    BANK_SUFFIX,
     CALIBRATION_FILE,
     ECE_BINS,
+    REAL_VALIDATION_SET,
     Calibration,
     CalibrationError,
     expected_calibration_error,
@@ -185,10 +187,7 @@ def _threshold_on_backgrounds(
         threshold=threshold,
         validation_false_positive_rate=at["false_positive_rate"],
         validation_detection_rate=at["detection_rate"],
-        threshold_set_on=(
-            "real earthquake-free interferograms of the validation volcanoes of a bank of real "
-            f"backgrounds (digest {found['digest'][:16]})"
-        ),
+        threshold_set_on=f"{REAL_VALIDATION_SET}{BANK_SUFFIX} (digest {found['digest'][:16]})",
         n_threshold=found["n"],
         threshold_false_positive_rate=found["false_positive_rate"],
     )

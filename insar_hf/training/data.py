@@ -26,7 +26,7 @@ import os
 from typing import TYPE_CHECKING
 
 from insar_hf.backgrounds import BackgroundBank
-from insar_hf.dataset.stream import stream_splits, synthetic_stream
+from insar_hf.dataset.stream import stream_splits
 from insar_hf.schema import KIND_NAMES
 from insar_hf.simulate.config import SceneConfig
 from insar_hf.training.augment import as_uint8
@@ -72,23 +72,15 @@ def load_splits(data_args: DataArguments, *, masks: bool = False):
                 if config.real_background_fraction
                 else None
             )
-        splits = stream_splits(
+        return stream_splits(
             data_args.synthetic_seed,
             num_eval=data_args.max_eval_samples or 512,
             num_test=data_args.max_test_samples or 1024,
             scene_config=config,
             backgrounds=bank,
             workers=max(1, len(os.sched_getaffinity(0))),
+            full_rows=masks,
         )
-        if masks:
-            splits["train"] = synthetic_stream(
-                "train",
-                seed=data_args.synthetic_seed,
-                scene_config=config,
-                backgrounds=bank,
-                full_rows=True,
-            )
-        return splits
     ds = load_dataset(data_args.dataset, streaming=data_args.streaming)
     out = {}
     for role, name, split, limit in named_splits(ds, data_args):
