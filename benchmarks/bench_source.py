@@ -5,7 +5,8 @@ dataset split (the network when a source model folder is given, the inversion al
 prints the comparison table and the speed ratio measured in this run.
 
     OMP_NUM_THREADS=1 python benchmarks/bench_source.py \\
-        --dataset outputs/default_model/dataset --model outputs/source_model --n 50
+        --dataset outputs/default_model/dataset --model outputs/source_model --n 50 \\
+        --real-backgrounds ../shared/real-backgrounds
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="outputs/source_model", help="source model folder")
     parser.add_argument("--n", type=int, default=50, help="earthquake scenes (default 50)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the inversion's search")
+    parser.add_argument(
+        "--real-backgrounds",
+        default=None,
+        help="the real backgrounds the dataset was drawn on (the default model's dataset: "
+        "../shared/real-backgrounds)",
+    )
     parser.add_argument("--json", default=None, help="also write the scores here")
     args = parser.parse_args(argv)
     methods = ["network", "inversion"] if Path(args.model).is_dir() else ["inversion"]
@@ -38,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         max_scenes=args.n,
         progress=lambda line: print(line, file=sys.stderr, flush=True),
         inversion_kwargs={"seed": args.seed},
+        real_backgrounds=args.real_backgrounds,
     )
     print(f"{result['n_scenes']} earthquake scenes of {args.split} in {args.dataset}\n")
     print(result["table"])

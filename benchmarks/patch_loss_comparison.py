@@ -5,12 +5,14 @@ warm-up, cosine, 12 epochs, best epoch by validation ROC-AUC) once per ``--weigh
 ``--seeds`` seed on the same generator scenes, and prints, per weight, the mean and spread over
 seeds of the synthetic test ROC-AUC and of the localisation of the patch map and of the map
 chosen on validation (pointing game, top-box IoU), beside the chance level, the whole-image box
-and the random map. The test localisation scores every map of one pass or less (occlusion, the
-slow reference at several seconds per image, is left out here). Finished runs are reused.
+and the random map, and, when the recipe names real backgrounds (it does), the real-nuisance
+figures of each run (``real_nuisance.json``: ROC-AUC of synthetic earthquakes against the real
+backgrounds of the validation and the test volcanoes, and the test volcanoes' false alarms at the
+threshold). The test localisation scores every map of one pass or less (occlusion, the slow
+reference at several seconds per image, is left out here). Finished runs are reused.
 
-    nice -n 15 python benchmarks/patch_loss_comparison.py --dataset /work/data22/seed1 \\
-        --out outputs/patch_loss --max_train_samples 4800 --max_eval_samples 600 \\
-        --max_test_samples 600 --weights 0 1 --seeds 0 1 2
+    python benchmarks/patch_loss_comparison.py --dataset outputs/default_model/dataset \\
+        --out outputs/patch_loss --weights 1 0 --seeds 0 1 2 --json outputs/patch_loss.json
 """
 
 from __future__ import annotations
@@ -59,6 +61,13 @@ def summary(folder: Path) -> dict[str, float]:
     config = json.loads((folder / "training_config.json").read_text())
     att = metrics["attention"]
     default = att["settings"]["default"]
+    nuisance_file = folder / "real_nuisance.json"  # written when the recipe names real backgrounds
+    nuisance = json.loads(nuisance_file.read_text()) if nuisance_file.is_file() else {}
+    real = {
+        f"real_{split}_{key}": nuisance.get(split, {}).get(key, math.nan)
+        for split in ("validation", "test")
+        for key in ("roc_auc", "false_alarm_rate")
+    }
     return {
         "val_roc_auc": config["best_validation_metric"],
         "test_roc_auc": metrics["overall"]["roc_auc"],
@@ -73,6 +82,7 @@ def summary(folder: Path) -> dict[str, float]:
         "whole_image_iou": att["whole_image_iou"],
         "n_localised": att["n"],
         "train_runtime_s": config["train_runtime_s"],
+        **real,
     }
 
 
@@ -95,6 +105,18 @@ def table(results: dict[float, list[dict]]) -> str:
         ("map chosen on validation", lambda r: ", ".join(x["chosen_map"] for x in r)),
         ("chosen map: pointing game", lambda r: _cell([x["chosen_pointing"] for x in r])),
         ("chosen map: top-box IoU", lambda r: _cell([x["chosen_iou"] for x in r])),
+        (
+            "real backgrounds, validation volcanoes: ROC-AUC (synthetic earthquakes vs nuisance)",
+            lambda r: _cell([x["real_validation_roc_auc"] for x in r]),
+        ),  # fmt: skip
+        (
+            "real backgrounds, test volcanoes: ROC-AUC / flagged at the threshold",
+            lambda r: (
+                _cell([x["real_test_roc_auc"] for x in r])
+                + " / "
+                + _cell([x["real_test_false_alarm_rate"] for x in r])
+            ),
+        ),  # fmt: skip
         (
             "random map: pointing game / top-box IoU",
             lambda r: (

@@ -11,7 +11,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import torch
 from PIL import Image
 
 from insar_hf.commands import evaluate_source as command
@@ -116,9 +115,9 @@ def test_evaluate_source_network_needs_a_model_folder(dataset, tmp_path):
 
 def test_evaluate_source_network_positions_come_back_in_scene_pixels(dataset, tmp_path):
     """A model that always answers the first scene's source (in 224-pixel units) scores 0 on it."""
+    from source_fixtures import answering_source_model
+
     from insar_hf.source.targets import TargetScaling
-    from insar_hf.training.arguments import ModelArguments
-    from insar_hf.training.source_training import build_source_model
 
     row = earthquake_rows(dataset, "test", max_scenes=1)[0]
     scale = 224 / SIZE
@@ -132,12 +131,7 @@ def test_evaluate_source_network_positions_come_back_in_scene_pixels(dataset, tm
     spread = {
         k: v + np.array([0.0, 1.0]) for k, v in ((k, np.repeat(v, 2)) for k, v in truth.items())
     }
-    scaling = TargetScaling.fit(spread)
-    torch.manual_seed(0)
-    model = build_source_model(ModelArguments(preset="vit-micro"), scaling)
-    with torch.no_grad():
-        model.classifier.weight.zero_()
-        model.classifier.bias.copy_(torch.from_numpy(scaling.encode(truth)[0]))
+    model = answering_source_model(TargetScaling.fit(spread), truth)
     model.save_pretrained(tmp_path / "model")
     out = evaluate_source(dataset, methods="network", model_dir=tmp_path / "model", max_scenes=1)
     scores = out["methods"]["network"]
@@ -171,3 +165,14 @@ def test_cli_prints_the_table_and_writes_strict_json(dataset, tmp_path, capsys):
     assert "| | inversion |" in capsys.readouterr().out
     result = json.loads(path.read_text())  # strict: NaN written as null
     assert result["n_scenes"] == 1 and result["speed_ratio"] is None
+
+
+def test_real_backgrounds_for_a_dataset_made_without_them_are_refused(dataset, tmp_path):
+    from insar_hf.source.evaluate import dataset_backgrounds
+
+    assert dataset_backgrounds(dataset) is None
+    with pytest.raises(ValueError) as info:
+        dataset_backgrounds(dataset, tmp_path)
+    assert str(info.value) == (
+        f"{dataset} was generated without real backgrounds: drop --real-backgrounds"
+    )

@@ -111,3 +111,49 @@ def test_the_cli_draws_half_the_wrapped_scenes_on_backgrounds_by_default(tmp_pat
     params = json.loads((tmp_path / "ds" / "generation.json").read_text())
     assert params["scene_config"]["real_background_fraction"] == 0.5
     assert params["real_backgrounds"]["split_fractions"] == [0.5, 0.25, 0.25]
+
+
+def _earthquake_on_a_background(generated) -> dict:
+    """A label-1 row drawn on a real background, with what physical_field reads."""
+    for split in ("train", "validation", "test"):
+        for row in load_dataset(str(generated), split=split).remove_columns(
+            ["image", "deformation_mask"]
+        ):
+            if row["label"] == 1 and row["background_file"]:
+                return row
+    raise AssertionError("the fixture holds no earthquake on a real background")
+
+
+def test_the_inversion_regenerates_a_scene_on_its_real_background(generated, bank):
+    from insar_hf.source.evaluate import dataset_backgrounds, physical_field, scene_config
+
+    row = _earthquake_on_a_background(generated)
+    again = dataset_backgrounds(generated, bank.root)  # the folder, split as recorded
+    assert again.digest() == bank.digest() and again.split_fractions == bank.split_fractions
+    field, kind = physical_field(row, scene_config(generated), again)  # checks Mw and epicentre
+    assert kind == "wrapped" and field.shape == (32, 32)
+    with pytest.raises(ValueError, match="needs real backgrounds"):
+        physical_field(row, scene_config(generated))
+
+
+def test_evaluating_the_inversion_without_the_datasets_backgrounds_is_refused(
+    generated, bank, tmp_path, capsys
+):
+    out = tmp_path / "scores.json"
+    argv = ["evaluate-source", "--dataset", str(generated), "--methods", "inversion"]
+    assert cli_main([*argv, "--output", str(out)]) == 2
+    files, digest = len(bank.entries), bank.digest()[:12]
+    assert capsys.readouterr().err == (
+        f"insar-hf evaluate-source: error: the scenes of {generated} were drawn on real "
+        f"backgrounds (a share of 0.8 of the wrapped scenes, {files} files, digest {digest}): the "
+        "inversion regenerates each scene, so give the same folder with --real-backgrounds DIR\n"
+    )
+    assert not out.exists()
+
+
+def test_another_bank_than_the_datasets_is_refused(generated, tmp_path):
+    from insar_hf.source.evaluate import dataset_backgrounds
+
+    other = BackgroundBank(write_bank(tmp_path / "other", side=44), (0.5, 0.25, 0.25))
+    with pytest.raises(ValueError, match=r"are not those .* was generated with"):
+        dataset_backgrounds(generated, other)

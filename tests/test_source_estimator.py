@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from source_fixtures import answering_source_model
 from test_source_targets import source_rows
 
 from insar_hf.model.checkpoint import ModelSourceError
@@ -13,8 +14,6 @@ from insar_hf.render import render_interferogram
 from insar_hf.source.estimate import SourceEstimate
 from insar_hf.source.estimator import SourceEstimator
 from insar_hf.source.targets import SOURCE_FIELDS, TARGETS, TargetScaling
-from insar_hf.training.arguments import ModelArguments
-from insar_hf.training.source_training import build_source_model
 
 TRUTH = {k: v[:1] for k, v in source_rows(1, seed=7).items()}
 SIGMA_WITH, SIGMA_WITHOUT = {"mw": 0.1, "dip_deg": 5.0}, {"mw": 0.4, "dip_deg": 5.0}
@@ -22,13 +21,9 @@ SIGMA_WITH, SIGMA_WITHOUT = {"mw": 0.1, "dip_deg": 5.0}, {"mw": 0.4, "dip_deg": 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    """A vit-micro source model whose head always outputs the encoded ``TRUTH``."""
+    """A vit-micro source model that answers ``TRUTH`` whatever the image."""
     scaling = TargetScaling.fit(source_rows(100, seed=3)).with_sigma(SIGMA_WITH, SIGMA_WITHOUT)
-    torch.manual_seed(0)
-    model = build_source_model(ModelArguments(preset="vit-micro"), scaling)
-    with torch.no_grad():
-        model.classifier.weight.zero_()
-        model.classifier.bias.copy_(torch.from_numpy(scaling.encode(TRUTH)[0]))
+    model = answering_source_model(scaling, TRUTH)
     out = tmp_path_factory.mktemp("source_model")
     model.save_pretrained(out)
     return out
@@ -56,6 +51,26 @@ def test_estimate_decodes_the_network_output_with_the_pixel_spacing(estimator):
         if name in ("strike_deg", "rake_deg"):
             got = want + ((got - want + 180.0) % 360.0 - 180.0)
         assert got == pytest.approx(want, rel=1e-4, abs=1e-3), name
+
+
+def test_the_epicentre_is_decoded_from_the_patch_tokens_of_the_head(model_dir, estimator):
+    """Oracle: ViTModel's own last_hidden_state through the head, then decode_epicentre."""
+    from transformers import AutoModelForImageClassification
+
+    from insar_hf.model.presets import pixel_values_from_images
+    from insar_hf.source.epicentre import decode_epicentre
+
+    model = AutoModelForImageClassification.from_pretrained(model_dir).eval()
+    image = render_interferogram(wrapped_field(5), "wrapped")
+    with torch.inference_mode():
+        tokens = model.vit(pixel_values=pixel_values_from_images([image])).last_hidden_state
+        heat = model.classifier(tokens[:, 1:])[..., TARGETS.index("epicentre_heat")]  # (1, 196)
+    row, col = decode_epicentre(heat.reshape(1, 14, 14).numpy(), patch_size=16)
+    est = estimator.estimate(image)
+    assert (est.epicentre_row_px, est.epicentre_col_px) == pytest.approx((row[0], col[0]))
+    assert (row[0], col[0]) == pytest.approx(
+        (TRUTH["epicentre_row_px"][0], TRUTH["epicentre_col_px"][0]), abs=1e-3
+    )
 
 
 def test_estimate_carries_the_sigma_of_its_decode(estimator):
@@ -118,7 +133,7 @@ def test_auto_class_gives_the_same_raw_outputs(model_dir, estimator):
 
     with torch.inference_mode():
         logits = model(pixel_values=pixel_values_from_images(image)).logits.numpy()
-    np.testing.assert_allclose(logits, estimator.outputs(image), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(logits, estimator.outputs(image)[0], rtol=1e-5, atol=1e-5)
     assert model.config.problem_type == "regression" and model.config.num_labels == len(TARGETS)
 
 
@@ -132,7 +147,7 @@ def test_pipeline_scores_are_the_raw_regression_outputs(model_dir, estimator):
     )
     image = render_interferogram(wrapped_field(), "wrapped")
     scores = {d["label"]: d["score"] for d in pipe(image, top_k=len(TARGETS))}
-    raw = estimator.outputs([image])[0]
+    raw = estimator.outputs([image])[0][0]
     assert set(scores) == set(TARGETS)
     np.testing.assert_allclose([scores[n] for n in TARGETS], raw, rtol=1e-5, atol=1e-5)
 

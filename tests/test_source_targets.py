@@ -7,9 +7,11 @@ import math
 import numpy as np
 import pytest
 
+from insar_hf.source.epicentre import heat_target
 from insar_hf.source.targets import (
     CONFIG_KEY,
     MW_PER_LOG10_PIXEL,
+    PATCH_TARGETS,
     REQUIRED_COLUMNS,
     SOURCE_FIELDS,
     TARGETS,
@@ -42,7 +44,10 @@ def scaling() -> TargetScaling:
 @pytest.mark.parametrize("with_pixel_m", [True, False])
 def test_decode_inverts_encode(scaling, with_pixel_m):
     rows = source_rows()
-    fields = scaling.decode(scaling.encode(rows), rows["pixel_m"] if with_pixel_m else None)
+    w = heat_target(rows["epicentre_row_px"], rows["epicentre_col_px"], grid=14, patch_size=16)
+    heat = np.log(w.astype(np.float64) + 1e-30).reshape(-1, 14, 14)  # the exact heat map
+    pixel_m = rows["pixel_m"] if with_pixel_m else None
+    fields = scaling.decode(scaling.encode(rows), pixel_m, heat)
     for name in SOURCE_FIELDS:
         want, got = rows[name], fields[name]
         if name in ("strike_deg", "rake_deg"):
@@ -52,8 +57,16 @@ def test_decode_inverts_encode(scaling, with_pixel_m):
 
 def test_encoded_training_targets_are_standardised(scaling):
     encoded = scaling.encode(source_rows(200, seed=1))
-    np.testing.assert_allclose(encoded.mean(axis=0), 0.0, atol=1e-5)
-    np.testing.assert_allclose(encoded.std(axis=0), 1.0, atol=1e-4)
+    heat = [TARGETS.index(name) for name in PATCH_TARGETS]
+    regression = [i for i in range(len(TARGETS)) if i not in heat]
+    np.testing.assert_allclose(encoded[:, regression].mean(axis=0), 0.0, atol=1e-5)
+    np.testing.assert_allclose(encoded[:, regression].std(axis=0), 1.0, atol=1e-4)
+    assert (encoded[:, heat] == 0).all()  # the [CLS] value of a heat map is held at 0
+
+
+def test_without_a_heat_map_the_epicentre_is_unknown(scaling):
+    fields = scaling.decode(scaling.encode(source_rows(2)), 100.0)
+    assert np.isnan(fields["epicentre_row_px"]).all() and np.isfinite(fields["mw"]).all()
 
 
 def test_scale_free_magnitude_grows_with_the_pixel_spacing(scaling):

@@ -14,15 +14,15 @@ from test_source_targets import source_rows
 
 from insar_hf.render import render_interferogram
 from insar_hf.schema import KIND_NAMES, LABEL_NAMES
+from insar_hf.source.epicentre import heat_target
 from insar_hf.source.estimator import SourceEstimator
 from insar_hf.source.targets import SOURCE_FIELDS, TARGETS, TargetScaling, residuals, spread
+from insar_hf.training.source_batches import make_regression_collator, rotate_wrapped_phase
 from insar_hf.training.source_training import (
     GEOMETRIC_AUGMENTATION_ERROR,
     METRICS_FILE,
     SourceDataArguments,
     earthquake_split,
-    make_regression_collator,
-    rotate_wrapped_phase,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,16 +85,26 @@ def test_collator_gives_float_targets_and_leaves_unwrapped_images_alone():
     import torch
 
     scaling = TargetScaling.fit(source_rows(20))
-    targets = scaling.encode(source_rows(4, seed=5))
+    rows = source_rows(4, seed=5)
+    targets = scaling.encode(rows)
+    epicentre = np.stack([rows["epicentre_row_px"], rows["epicentre_col_px"]], 1)
     images = np.random.default_rng(0).integers(1, 256, (4, 224, 224, 3), dtype=np.uint8)
     images[..., 2] = 255  # every pixel valid (the blue channel is the validity mask)
     examples = [
-        {"image": images[i], "labels": targets[i], "wrapped": False, "augment": True}
+        {
+            "image": images[i],
+            "labels": targets[i],
+            "epicentre_px": epicentre[i].astype(np.float32),
+            "wrapped": False,
+            "augment": True,
+        }
         for i in range(4)
     ]
     batch = make_regression_collator(True)(examples)
     assert batch["labels"].dtype == torch.float32 and batch["labels"].shape == (4, len(TARGETS))
     torch.testing.assert_close(batch["labels"].numpy(), targets)
+    want = heat_target(epicentre[:, 0], epicentre[:, 1], grid=14, patch_size=16)
+    torch.testing.assert_close(batch["epicentre_heat"].numpy(), want, rtol=1e-5, atol=1e-6)
     plain = make_regression_collator(False)(examples)["pixel_values"]
     torch.testing.assert_close(batch["pixel_values"], plain, rtol=0, atol=1e-6)
 

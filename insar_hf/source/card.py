@@ -108,11 +108,14 @@ def source_card_text(folder: str | Path) -> str:
         f"# {name}",
         'A `ViTForImageClassification` with `problem_type="regression"` that estimates an '
         "earthquake's source from one interferogram: moment magnitude, centroid depth, "
-        "epicentre (pixels of the 224 x 224 image), strike, dip and rake, and from them the "
-        'mechanism class. It loads with the Auto classes and `pipeline("image-classification")`'
-        " (raw outputs); `insar_hf.source.estimator.SourceEstimator` decodes them to physical "
-        "values with the target scaling kept in `config.json` (`source_targets`), and adds "
-        "one-sigma uncertainties measured on the validation split.",
+        "strike, dip and rake (and from them the mechanism class) from its [CLS] token, and the "
+        "epicentre (pixels of the 224 x 224 image) from its patch tokens: the same head "
+        "applied to every last-layer patch token gives, in its `epicentre_heat` output, a heat "
+        "map whose peak, refined in its 3 x 3 window, is the epicentre. It loads with the Auto "
+        'classes and `pipeline("image-classification")` (raw [CLS] outputs); '
+        "`insar_hf.source.estimator.SourceEstimator` decodes them to physical values with the "
+        "target scaling kept in `config.json` (`source_targets`), and adds one-sigma "
+        "uncertainties measured on the validation split.",
         f"Trained on the earthquake scenes ({config.get('train_earthquakes', '?')}) of "
         f"*{dataset}*, {config.get('num_train_epochs', '?')} epochs from "
         f"`{config.get('init_from') or config.get('preset')}`; targets {targets}. "
@@ -130,8 +133,7 @@ def source_card_text(folder: str | Path) -> str:
         )
     sections.append(
         "## Limits\n\nTrained on synthetic scenes only; on real interferograms treat the "
-        "estimate as a first guess to start an inversion from, not as a source model. The "
-        "epicentre head has not learned positions (it stays near the image centre)."
+        "estimate as a first guess to start an inversion from, not as a source model."
     )
     return f"---\n{header}---\n\n" + "\n\n".join(sections) + "\n"
 

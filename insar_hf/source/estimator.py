@@ -14,7 +14,9 @@ The pixel spacing matters: the network reads the *shape* of the pattern in pixel
 :attr:`~insar_hf.source.targets.TargetScaling.scale_free`) come from the scale-free heads;
 without it from the plain heads, with a wider ``sigma`` (:mod:`insar_hf.source.targets`).
 Positions are in pixels of the ``224 x 224`` model image, as the dataset's
-``epicentre_row_px`` / ``epicentre_col_px``.
+``epicentre_row_px`` / ``epicentre_col_px``: the network's head applied to each last-layer patch
+token gives the epicentre heat map (``epicentre_heat``), decoded to pixels by
+:func:`insar_hf.source.epicentre.decode_epicentre`; everything else comes from the [CLS] token.
 
 Example
 -------
@@ -34,12 +36,13 @@ from typing import Any
 import numpy as np
 
 from insar_hf.inference.inputs import input_list, prepare_input
+from insar_hf.inference.patch_map import patch_token_logits
 from insar_hf.model.default import DEFAULT_SOURCE_MODEL_DIR, default_model_path
 from insar_hf.model.presets import load_model, pixel_values_from_images
 from insar_hf.schema import IMAGE_SIZE
 from insar_hf.source.estimate import SourceEstimate
 from insar_hf.source.metrics import mechanism_from_angles
-from insar_hf.source.targets import SOURCE_FIELDS, TargetScaling
+from insar_hf.source.targets import PATCH_TARGETS, SOURCE_FIELDS, TargetScaling
 
 __all__ = ["SourceEstimator"]
 
@@ -102,22 +105,38 @@ class SourceEstimator:
             path_or_repo_id = default_model_path(DEFAULT_SOURCE_MODEL_DIR)
         return cls(load_model(path_or_repo_id, attn_implementation="sdpa"), device=device)
 
-    def outputs(self, images: Sequence[Any] | np.ndarray, *, batch_size: int = 64) -> np.ndarray:
-        """Raw network outputs (standardised targets), (N, T) float32.
+    def outputs(
+        self, images: Sequence[Any] | np.ndarray, *, batch_size: int = 64
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Raw network outputs: the [CLS] token's and the epicentre heat maps.
 
         ``images`` are RGB PIL images or uint8 arrays (N, 224, 224, 3), the model input.
+
+        Returns
+        -------
+        (np.ndarray, np.ndarray)
+            The [CLS] outputs (standardised targets), (N, T) float32 (the model's ``logits``),
+            and the ``epicentre_heat`` logits of the patch tokens, (N, g, g) float32.
         """
         import torch
 
-        out = []
+        heat_index = self.scaling.names.index(PATCH_TARGETS[0])
+        values, heats = [], []
         with torch.inference_mode():
             for start in range(0, len(images), batch_size):
                 x = pixel_values_from_images(images[start : start + batch_size])  # (B, 3, S, S)
-                logits = self.model(pixel_values=x.to(self.device)).logits  # (B, T)
-                out.append(logits.float().cpu().numpy())
-        if not out:
-            return np.zeros((0, len(self.scaling.names)), np.float32)
-        return np.concatenate(out)
+                out = self.model(pixel_values=x.to(self.device), output_hidden_states=True)
+                tokens = patch_token_logits(self.model, out.hidden_states)  # (B, N, T)
+                grid = int(round(tokens.shape[1] ** 0.5))
+                heats.append(tokens[..., heat_index].reshape(-1, grid, grid).float().cpu().numpy())
+                values.append(out.logits.float().cpu().numpy())  # (B, T)
+        if not values:
+            grid = self.image_size // self.model.config.patch_size
+            return (
+                np.zeros((0, len(self.scaling.names)), np.float32),
+                np.zeros((0, grid, grid), np.float32),
+            )
+        return np.concatenate(values), np.concatenate(heats)
 
     def decode_images(
         self, images: Sequence[Any] | np.ndarray, pixel_m: Any = None, *, batch_size: int = 64
@@ -127,10 +146,16 @@ class SourceEstimator:
         px = _pixel_spacings(pixel_m, len(images))
         return self.decode_outputs(self.outputs(images, batch_size=batch_size), px)
 
-    def decode_outputs(self, outputs: np.ndarray, pixel_m: Any = None) -> dict[str, np.ndarray]:
-        """Physical source fields and ``mechanism`` of raw outputs (N, T) (see
+    def decode_outputs(
+        self, outputs: tuple[np.ndarray, np.ndarray], pixel_m: Any = None
+    ) -> dict[str, np.ndarray]:
+        """Physical source fields and ``mechanism`` of raw outputs (:meth:`outputs`: the [CLS]
+        values (N, T) and the heat maps (N, g, g); see
         :meth:`insar_hf.source.targets.TargetScaling.decode`)."""
-        fields = self.scaling.decode(outputs, _pixel_spacings(pixel_m, len(outputs)))
+        values, heat = outputs
+        fields = self.scaling.decode(
+            values, _pixel_spacings(pixel_m, len(values)), heat, self.image_size
+        )
         fields["mechanism"] = np.array(
             [mechanism_from_angles(r, d) for r, d in zip(fields["rake_deg"], fields["dip_deg"])],
             dtype=object,

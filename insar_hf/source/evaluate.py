@@ -6,9 +6,10 @@ The two methods see what each would see in practice:
   with the pixel spacing of that image;
 * the **inversion** reads the scene's *physical* field, phase in radians (wrapped or unwrapped,
   NaN holes included), regenerated exactly from the row's seed metadata with the package's own
-  generator (:func:`insar_hf.simulate.scene.sample_scene` of
-  :func:`insar_hf.simulate.seeds.scene_seed_sequence` and the ``SceneConfig`` in the folder's
-  ``generation.json``): the rendered image of an unwrapped scene has lost its amplitude, and
+  generator (:func:`insar_hf.dataset.scenes.row_scene`: the row's seed, split and index, the
+  ``SceneConfig`` in the folder's ``generation.json`` and, for a dataset drawn partly on real
+  backgrounds, the same bank of real interferograms, checked against the digest that
+  ``generation.json`` records): the rendered image of an unwrapped scene has lost its amplitude, and
   an inversion needs radians. It knows the acquisition geometry (pixel spacing, heading,
   incidence, wavelength), as a geodesist would.
 
@@ -27,13 +28,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from insar_hf.backgrounds import BackgroundBank
 from insar_hf.dataset.layout import SHARD_RE, read_generation
+from insar_hf.dataset.scenes import row_scene
 from insar_hf.model.default import DEFAULT_SOURCE_MODEL_DIR, default_model_path
 from insar_hf.physics.scaling import MECHANISMS
 from insar_hf.schema import IMAGE_SIZE, LABEL_NAMES, POSITIVE_LABEL, SPLITS
 from insar_hf.simulate.config import SceneConfig
-from insar_hf.simulate.scene import sample_scene
-from insar_hf.simulate.seeds import scene_seed_sequence
 from insar_hf.source.estimate import SourceEstimate
 from insar_hf.source.inversion import invert_field
 from insar_hf.source.metrics import markdown_table, source_errors, speed_ratio
@@ -43,6 +44,7 @@ __all__ = [
     "METHODS",
     "REQUIRED_COLUMNS",
     "SceneMismatchError",
+    "dataset_backgrounds",
     "earthquake_rows",
     "evaluate_source",
     "json_ready",
@@ -160,14 +162,53 @@ def scene_config(dataset: str | Path) -> SceneConfig:
     return SceneConfig(**(params.get("scene_config") or {}))
 
 
-def physical_field(row: dict, config: SceneConfig) -> tuple[np.ndarray, str]:
+def dataset_backgrounds(dataset: str | Path, backgrounds=None) -> BackgroundBank | None:
+    """The bank of real backgrounds that ``dataset``'s scenes were drawn on, to regenerate them.
+
+    ``backgrounds`` is a :class:`~insar_hf.backgrounds.BackgroundBank` or a folder of real
+    earthquake-free interferograms; it is split with the shares that ``generation.json``
+    records and must hold the same files (the same digest). None for a dataset made without
+    real backgrounds. Raises ``ValueError`` when the dataset needs a bank and none is given, when
+    the bank is not the dataset's, or when a bank is given for a dataset that used none.
+    """
+    params = read_generation(dataset)
+    record = params.get("real_backgrounds")
+    fraction = SceneConfig(**(params.get("scene_config") or {})).real_background_fraction
+    if record is None or fraction <= 0:
+        if backgrounds is not None:
+            raise ValueError(
+                f"{dataset} was generated without real backgrounds: drop --real-backgrounds"
+            )
+        return None
+    if backgrounds is None:
+        raise ValueError(
+            f"the scenes of {dataset} were drawn on real backgrounds (a share of "
+            f"{fraction:g} of the wrapped scenes, {record['files']} files, digest "
+            f"{record['digest'][:12]}): the inversion regenerates each scene, so give the same "
+            "folder with --real-backgrounds DIR"
+        )
+    bank = backgrounds
+    if not isinstance(bank, BackgroundBank):
+        bank = BackgroundBank(backgrounds, record.get("split_fractions", (0.7, 0.15, 0.15)))
+    if bank.digest() != record["digest"]:
+        raise ValueError(
+            f"the real backgrounds given ({len(bank.entries)} files, digest "
+            f"{bank.digest()[:12]}) are not those {dataset} was generated with "
+            f"({record['files']} files, digest {record['digest'][:12]})"
+        )
+    return bank
+
+
+def physical_field(
+    row: dict, config: SceneConfig, bank: BackgroundBank | None = None
+) -> tuple[np.ndarray, str]:
     """``(field_rad, kind)`` of a dataset row, regenerated from its seed metadata.
 
-    Raises :class:`SceneMismatchError` when the regenerated scene's magnitude or epicentre is
-    not the row's.
+    ``bank``: the real backgrounds of a dataset drawn partly on them
+    (:func:`dataset_backgrounds`). Raises :class:`SceneMismatchError` when the regenerated
+    scene's magnitude or epicentre is not the row's.
     """
-    seq = scene_seed_sequence(int(row["seed"]), str(row["split"]), int(row["index"]))
-    scene = sample_scene(seq, config)
+    scene = row_scene(int(row["seed"]), str(row["split"]), int(row["index"]), config, bank)
     meta = scene.metadata
     for key in ("mw", "epicentre_row_px", "epicentre_col_px"):
         if not np.isclose(meta[key], row[key], rtol=1e-5, atol=1e-4):
@@ -182,17 +223,19 @@ def run_inversion(
     rows: Sequence[dict],
     config: SceneConfig,
     *,
+    bank: BackgroundBank | None = None,
     progress: Callable[[str], None] | None = None,
     **inversion_kwargs,
 ) -> list[SourceEstimate]:
-    """:func:`insar_hf.source.inversion.invert_field` on each row's physical field.
+    """:func:`insar_hf.source.inversion.invert_field` on each row's physical field
+    (:func:`physical_field`, with the dataset's real backgrounds ``bank`` if it has some).
 
     ``seconds`` of each estimate is the inversion's wall time (regenerating the scene is not
     counted: a geodesist starts from the product).
     """
     out = []
     for i, row in enumerate(rows):
-        field, kind = physical_field(row, config)
+        field, kind = physical_field(row, config, bank)
         est = invert_field(
             field,
             kind=kind,
@@ -261,8 +304,12 @@ def evaluate_source(
     max_scenes: int | None = 50,
     progress: Callable[[str], None] | None = None,
     inversion_kwargs: dict | None = None,
+    real_backgrounds=None,
 ) -> dict:
     """Score the chosen methods on the same earthquake scenes of ``split``.
+
+    ``real_backgrounds`` (a bank or a folder): the real backgrounds the dataset was drawn on,
+    which the inversion needs to regenerate its scenes (:func:`dataset_backgrounds`).
 
     Returns a JSON-ready dict: ``dataset``, ``split``, ``n_scenes``, ``methods`` (name ->
     :func:`~insar_hf.source.metrics.source_errors`), ``speed_ratio`` (inversion over network
@@ -275,6 +322,9 @@ def evaluate_source(
     if "network" in methods and not Path(model_dir).is_dir():
         raise ValueError(f"--model {model_dir} is not a folder with a trained source model")
     config = scene_config(dataset)
+    bank = None
+    if "inversion" in methods:  # checked before any scene is scored
+        bank = dataset_backgrounds(dataset, real_backgrounds)
     rows = earthquake_rows(dataset, split, max_scenes)
     estimates: dict[str, list[SourceEstimate]] = {}
     for method in methods:
@@ -283,7 +333,7 @@ def evaluate_source(
             estimates[method] = run_network(rows, model_dir, config)
         else:
             estimates[method] = run_inversion(
-                rows, config, progress=progress, **(inversion_kwargs or {})
+                rows, config, bank=bank, progress=progress, **(inversion_kwargs or {})
             )
         if progress is not None:
             progress(f"{method}: {len(rows)} scenes in {time.perf_counter() - start:.1f} s")

@@ -13,10 +13,14 @@ show; physical values are decoded with the pixel spacing when it is known:
   window's span factor (what the image shows) cannot explain has a standard deviation of
   0.08 with ``k = 1 / b`` and 0.14 with ``k = 2``.
 * ``depth_km`` (plain) and ``log10_depth_px = log10(centroid_depth_m / pixel_m)`` (scale-free).
-* ``epicentre_row_px``, ``epicentre_col_px``: the surface projection of the source centre.
 * the mechanism as continuous angles: ``sin`` / ``cos`` of rake, of strike and of twice the
   strike (a vertical fault looks the same with strike + 180, so ``2 strike`` is the
   well-defined angle; ``strike`` itself picks the half-turn), and ``dip_deg``.
+* ``epicentre_heat`` (:data:`PATCH_TARGETS`): not a regression of the [CLS] token but the same
+  head's output on every **patch token**, a heat map of the epicentre (the surface projection
+  of the source centre) decoded to pixels by :func:`insar_hf.source.epicentre.decode_epicentre`.
+  Its [CLS] value carries no information and is trained towards 0 (standardisation: mean 0,
+  standard deviation 1).
 
 :class:`TargetScaling` holds the standardisation (mean and standard deviation of each target
 on the training split), the validation residual spread of each decoded field (the one-sigma
@@ -34,10 +38,13 @@ from typing import Any
 import numpy as np
 
 from insar_hf.physics.scaling import WELLS_COPPERSMITH_1994
+from insar_hf.schema import IMAGE_SIZE
+from insar_hf.source.epicentre import decode_epicentre
 
 __all__ = [
     "CONFIG_KEY",
     "MW_PER_LOG10_PIXEL",
+    "PATCH_TARGETS",
     "REFERENCE_PIXEL_M",
     "REQUIRED_COLUMNS",
     "SIGMA_QUANTILE",
@@ -66,8 +73,6 @@ TARGET_UNITS: dict[str, str] = {
     "mw_scale_free": "Mw at 100 m pixels",
     "depth_km": "km",
     "log10_depth_px": "log10 pixels",
-    "epicentre_row_px": "pixels",
-    "epicentre_col_px": "pixels",
     "sin_rake": "1",
     "cos_rake": "1",
     "sin_strike": "1",
@@ -75,9 +80,12 @@ TARGET_UNITS: dict[str, str] = {
     "sin_2strike": "1",
     "cos_2strike": "1",
     "dip_deg": "degrees",
+    "epicentre_heat": "logit per patch token",
 }
 TARGETS: tuple[str, ...] = tuple(TARGET_UNITS)
 """Network outputs, in order (``config.id2label``)."""
+PATCH_TARGETS: tuple[str, ...] = ("epicentre_heat",)
+"""Outputs read on the patch tokens (heat maps), not on [CLS]; the last of :data:`TARGETS`."""
 
 SOURCE_FIELDS = (
     "mw",
@@ -109,6 +117,8 @@ def circular_difference_deg(a, b, period: float = 360.0) -> np.ndarray:
 def raw_targets(rows: Mapping[str, Sequence[float]]) -> np.ndarray:
     """Physical target values of metadata rows, shape (N, len(TARGETS)), float64.
 
+    The [CLS] value of each of :data:`PATCH_TARGETS` is 0.
+
     ``rows`` maps column names (:data:`REQUIRED_COLUMNS`, as in the dataset) to sequences of
     length N. Raises ``ValueError`` when a column is missing or a value is not finite (a row
     without an earthquake has NaN source fields).
@@ -132,8 +142,6 @@ def raw_targets(rows: Mapping[str, Sequence[float]]) -> np.ndarray:
         "mw_scale_free": col["mw"] - MW_PER_LOG10_PIXEL * log_pixel,
         "depth_km": col["centroid_depth_m"] / 1e3,
         "log10_depth_px": np.log10(depth_px),
-        "epicentre_row_px": col["epicentre_row_px"],
-        "epicentre_col_px": col["epicentre_col_px"],
         "sin_rake": np.sin(rake),
         "cos_rake": np.cos(rake),
         "sin_strike": np.sin(strike),
@@ -141,6 +149,7 @@ def raw_targets(rows: Mapping[str, Sequence[float]]) -> np.ndarray:
         "sin_2strike": np.sin(2.0 * strike),
         "cos_2strike": np.cos(2.0 * strike),
         "dip_deg": col["dip_deg"],
+        "epicentre_heat": np.zeros_like(col["mw"]),
     }
     return np.stack([values[name] for name in TARGETS], axis=1)  # (N, T)
 
@@ -227,10 +236,13 @@ class TargetScaling:
             raise ValueError("fitting the target scaling needs at least two earthquake rows")
         std = raw.std(axis=0)
         std = np.where(std > 1e-6, std, 1.0)  # a constant target (tiny test sets) keeps its mean
+        mean = raw.mean(axis=0)
+        heat = [TARGETS.index(name) for name in PATCH_TARGETS]
+        mean[heat], std[heat] = 0.0, 1.0  # logits: not standardised
         return cls(
             names=TARGETS,
             units=tuple(TARGET_UNITS[n] for n in TARGETS),
-            mean=tuple(float(v) for v in raw.mean(axis=0)),
+            mean=tuple(float(v) for v in mean),
             std=tuple(float(v) for v in std),
         )
 
@@ -258,11 +270,23 @@ class TargetScaling:
             )
         return out * np.asarray(self.std) + np.asarray(self.mean)
 
-    def decode(self, outputs, pixel_m=None) -> dict[str, np.ndarray]:
-        """Physical source fields of network outputs (N, T): :data:`SOURCE_FIELDS` -> (N,).
+    def decode(
+        self, outputs, pixel_m=None, heat=None, image_size: int = IMAGE_SIZE
+    ) -> dict[str, np.ndarray]:
+        """Physical source fields of network outputs: :data:`SOURCE_FIELDS` -> (N,).
 
-        ``pixel_m`` (scalar or (N,), metres; NaN or None where unknown) selects the scale-free
-        heads of :attr:`scale_free`; without it the plain heads are used.
+        Parameters
+        ----------
+        outputs
+            The [CLS] outputs (N, T).
+        pixel_m
+            Scalar or (N,), metres; NaN or None where unknown. Selects the scale-free heads of
+            :attr:`scale_free`; without it the plain heads are used.
+        heat
+            The ``epicentre_heat`` logits of the patch tokens, (N, g, g); None: the epicentre is
+            NaN.
+        image_size
+            Side of the model image, pixels (the patch side is ``image_size / g``).
         """
         t = dict(zip(self.names, self.unstandardise(outputs).T))
         n = len(t["mw"])
@@ -275,13 +299,20 @@ class TargetScaling:
         )
         depth_scaled = 10.0 ** t["log10_depth_px"] * safe_px
         use_mw, use_depth = (known & (f in self.scale_free) for f in SCALE_FREE_FIELDS)
+        if heat is None:
+            row = col = np.full(n, np.nan)
+        else:
+            heat = np.asarray(heat)
+            if len(heat) != n:
+                raise ValueError(f"heat holds {len(heat)} maps for {n} outputs")
+            row, col = decode_epicentre(heat, patch_size=image_size / heat.shape[-1])
         return {
             "mw": np.where(use_mw, mw_scaled, t["mw"]),
             "centroid_depth_m": np.maximum(
                 np.where(use_depth, depth_scaled, t["depth_km"] * 1e3), 0
             ),
-            "epicentre_row_px": t["epicentre_row_px"],
-            "epicentre_col_px": t["epicentre_col_px"],
+            "epicentre_row_px": row,
+            "epicentre_col_px": col,
             "strike_deg": _decode_strike(
                 t["sin_strike"], t["cos_strike"], t["sin_2strike"], t["cos_2strike"]
             ),

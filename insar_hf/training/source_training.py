@@ -7,10 +7,16 @@ Accelerate, splits decoded once by :func:`insar_hf.training.memory.decode_split`
 * ``labels`` are the standardised float targets of :mod:`insar_hf.source.targets`; the model is
   a ``ViTForImageClassification`` with ``problem_type="regression"`` (MSE), one output per
   target (``id2label``), the target scaling in its ``config.json``;
+* the **epicentre is located, not regressed**: the same head applied to every last-layer patch
+  token gives, in its ``epicentre_heat`` output, one logit per patch; the loss adds
+  ``--epicentre_loss_weight`` times the cross-entropy of their softmax against the epicentre's
+  bilinear share of the four nearest patch centres (:func:`insar_hf.source.epicentre.heat_target`,
+  decoded by :func:`~insar_hf.source.epicentre.decode_epicentre`). The model stays a plain
+  ``ViTForImageClassification``;
 * **geometric augmentation is off**: a flip moves the epicentre and mirrors the mechanism (and
   the look direction, which no right-looking radar has), a crop moves the epicentre and changes
   the pixel scale of the scale-free targets. Only the random phase offset of wrapped images
-  (:func:`rotate_wrapped_phase`; it changes no target) is kept; ``--flip_prob`` / ``--crop_prob``
+  (:func:`insar_hf.training.source_batches.rotate_wrapped_phase`; it changes no target) is kept; ``--flip_prob`` / ``--crop_prob``
   other than 0 are refused;
 * the best checkpoint has the lowest validation loss; the validation residuals then choose each
   field's head and give its one-sigma spread (:func:`calibrate_scaling`), and the test split is
@@ -30,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from insar_hf.model.presets import build_image_processor, build_model, pixel_values_from_images
+from insar_hf.model.presets import build_image_processor, build_model
 from insar_hf.schema import KIND_NAMES, POSITIVE_LABEL
 from insar_hf.source.estimate import SourceEstimate
 from insar_hf.source.estimator import SourceEstimator
@@ -53,7 +59,12 @@ from insar_hf.training.arguments import (
 from insar_hf.training.card import TRAINING_CONFIG_FILE
 from insar_hf.training.data import named_splits
 from insar_hf.training.memory import decode_split
-from insar_hf.training.trainer import time_budget_callback, trainer_class
+from insar_hf.training.source_batches import (
+    make_regression_collator,
+    regression_metrics,
+    source_trainer_class,
+)
+from insar_hf.training.trainer import time_budget_callback
 
 METRICS_FILE = "source_metrics.json"
 GEOMETRIC_AUGMENTATION_ERROR = (
@@ -88,15 +99,41 @@ class SourceTrainingArguments(InsarTrainingArguments):
         default="outputs/source_model", metadata={"help": "Checkpoints, logs, metrics, model."}
     )
     metric_for_best_model: str | None = field(
-        default="loss", metadata={"help": "Best checkpoint by validation loss (MSE)."}
+        default="loss",
+        metadata={"help": "Best checkpoint by validation loss (MSE + weighted epicentre loss)."},
     )
+    epicentre_loss_weight: float = field(
+        default=1.0,
+        metadata={
+            "help": "Weight of the epicentre heat-map loss (cross-entropy over the patch tokens) "
+            "beside the mean squared error of the [CLS] regression targets."
+        },
+    )
+    label_names: list[str] | None = field(
+        default_factory=lambda: ["labels", "epicentre_px"],
+        metadata={"help": "Batch keys handed to the metrics (the epicentre's pixels too)."},
+    )
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.patch_loss_weight != 0.0:
+            raise ValueError(
+                "--patch_loss_weight is the detector's loss; the source network locates its "
+                "epicentre with --epicentre_loss_weight"
+            )
+        if not (np.isfinite(self.epicentre_loss_weight) and self.epicentre_loss_weight > 0):
+            raise ValueError(
+                f"--epicentre_loss_weight must be a finite number > 0 (the epicentre is learnt "
+                f"only there), got {self.epicentre_loss_weight}"
+            )
 
 
 class RegressionSplit:
     """Decoded earthquake images with their standardised targets.
 
     ``images`` uint8 (N, 224, 224, 3), ``targets`` float32 (N, T), ``wrapped`` bool (N,),
-    ``rows`` the metadata columns (for scoring), ``augment`` marks the training split.
+    ``rows`` the metadata columns (for scoring; ``epicentre_row_px`` / ``epicentre_col_px`` are
+    the heat map's truth), ``augment`` marks the training split.
     """
 
     def __init__(self, images, targets, wrapped, rows: dict[str, np.ndarray], augment: bool):
@@ -104,6 +141,9 @@ class RegressionSplit:
             raise ValueError("images, targets and wrapped must have the same length")
         self.images, self.targets, self.wrapped = images, targets, wrapped
         self.rows, self.augment = rows, augment
+        self.epicentre = np.stack(
+            [rows["epicentre_row_px"], rows["epicentre_col_px"]], axis=1
+        ).astype(np.float32)  # (N, 2) pixels
 
     def __len__(self) -> int:
         return len(self.targets)
@@ -112,6 +152,7 @@ class RegressionSplit:
         return {
             "image": self.images[i],
             "labels": self.targets[i],
+            "epicentre_px": self.epicentre[i],
             "wrapped": bool(self.wrapped[i]),
             "augment": self.augment,
         }
@@ -147,61 +188,6 @@ def decode_regression_split(split, scaling: TargetScaling, *, augment: bool, des
     columns += ("dip_deg", "rake_deg", "pixel_m", "mechanism", "kind")
     rows = {c: np.asarray(split[c]) for c in columns if c in split.features}
     return RegressionSplit(decoded.images, scaling.encode(rows), decoded.wrapped, rows, augment)
-
-
-def rotate_wrapped_phase(pixel_values, wrapped, generator=None):
-    """Add a uniform random constant phase to the wrapped images of a batch (B, 3, S, S).
-
-    The phase-offset augmentation of :mod:`insar_hf.training.batch_augment` without its
-    resampling (no flip, no crop: nothing moves): the (sin, cos) channels of valid pixels are
-    rotated by the offset and put back on the 256 levels of an 8-bit image. Unwrapped images
-    and no-data pixels are returned unchanged.
-    """
-    import math
-
-    import torch
-
-    n = pixel_values.shape[0]
-    c = (torch.rand(n, generator=generator) * 2.0 - 1.0) * math.pi
-    c = torch.where(wrapped, c, 0.0).view(n, 1, 1, 1)  # (B, 1, 1, 1)
-    s, co = pixel_values[:, 0:1], pixel_values[:, 1:2]
-    sin_out = s * torch.cos(c) + co * torch.sin(c)  # sin(phi + c)
-    cos_out = co * torch.cos(c) - s * torch.sin(c)  # cos(phi + c)
-    rotated = torch.cat([sin_out, cos_out], dim=1)
-    rotated = rotated.add(1.0).mul(127.5).round().clamp(0.0, 255.0).div(127.5).sub(1.0)
-    keep = (pixel_values[:, 2:3] > 0) & wrapped.view(n, 1, 1, 1)  # valid wrapped pixels
-    out = pixel_values.clone()
-    out[:, :2] = torch.where(keep, rotated, pixel_values[:, :2])
-    return out
-
-
-def make_regression_collator(phase_offset: bool):
-    """Collator: ``pixel_values`` (B, 3, 224, 224) in [-1, 1] and float ``labels`` (B, T);
-    training batches get :func:`rotate_wrapped_phase` when ``phase_offset``."""
-
-    def collate(examples: Sequence[dict[str, Any]]) -> dict[str, Any]:
-        import torch
-
-        pixel_values = pixel_values_from_images(np.stack([e["image"] for e in examples]))
-        if phase_offset and examples[0].get("augment", False):
-            wrapped = torch.tensor([bool(e["wrapped"]) for e in examples])
-            pixel_values = rotate_wrapped_phase(pixel_values, wrapped)
-        labels = torch.from_numpy(np.stack([e["labels"] for e in examples]).astype(np.float32))
-        return {"pixel_values": pixel_values, "labels": labels}
-
-    return collate
-
-
-def regression_metrics(scaling: TargetScaling):
-    """``compute_metrics`` of ``Trainer``: mean absolute error of every target, in its unit."""
-
-    def compute(eval_pred) -> dict[str, float]:
-        pred = scaling.unstandardise(eval_pred.predictions)
-        true = scaling.unstandardise(eval_pred.label_ids)
-        mae = np.abs(pred - true).mean(axis=0)
-        return {f"{name}_mae": float(v) for name, v in zip(TARGETS, mae)}
-
-    return compute
 
 
 def build_source_model(model_args: ModelArguments, scaling: TargetScaling):
@@ -252,7 +238,7 @@ def score(fields, rows, sigma: dict[str, float], seconds: float) -> dict[str, An
 def measure(estimator: SourceEstimator, split: RegressionSplit, *, batch_size: int = 64):
     """Decoded fields of a split with and without the pixel spacing, and seconds per image."""
     t0 = time.perf_counter()
-    raw = estimator.outputs(split.images, batch_size=batch_size)  # (N, T)
+    raw = estimator.outputs(split.images, batch_size=batch_size)  # (N, T) and (N, g, g)
     seconds = (time.perf_counter() - t0) / len(split)
     decoded = {
         "with_pixel_m": estimator.decode_outputs(raw, split.rows["pixel_m"]),
@@ -315,10 +301,12 @@ def train_source(
         callbacks.append(EarlyStoppingCallback(args.early_stopping_patience))
     if args.time_budget_minutes:
         callbacks.append(time_budget_callback(args.time_budget_minutes))
-    trainer = trainer_class()(  # reloads checkpoints with ViT's legacy key names
+    trainer = source_trainer_class()(
         model=model,
         args=args,
-        data_collator=make_regression_collator(data_args.augment and data_args.phase_offset),
+        data_collator=make_regression_collator(
+            data_args.augment and data_args.phase_offset, patch_size=model.config.patch_size
+        ),
         train_dataset=train,
         eval_dataset=val,
         processing_class=build_image_processor(),
@@ -354,6 +342,7 @@ def train_source(
         **{name: getattr(args, name) for name in hyper},
         lr_scheduler=str(getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type)),
         augmentation="phase offset of wrapped images only (no flips, no crops)",
+        epicentre_loss_weight=args.epicentre_loss_weight,
         seed=args.seed,
         train_runtime_s=round(result.metrics.get("train_runtime", float("nan")), 2),
         best_checkpoint=trainer.state.best_model_checkpoint,
