@@ -29,6 +29,7 @@ import numpy as np
 from PIL import Image
 
 from insar_hf.backgrounds import BackgroundBank
+from insar_hf.backgrounds.bank import DEFAULT_SPLIT_FRACTIONS
 from insar_hf.dataset.layout import SHARD_RE, read_generation
 from insar_hf.dataset.scenes import row_scene
 from insar_hf.model.default import DEFAULT_SOURCE_MODEL_DIR, default_model_path
@@ -171,9 +172,8 @@ def dataset_backgrounds(dataset: str | Path, backgrounds=None) -> BackgroundBank
     real backgrounds. Raises ``ValueError`` when the dataset needs a bank and none is given, when
     the bank is not the dataset's, or when a bank is given for a dataset that used none.
     """
-    params = read_generation(dataset)
-    record = params.get("real_backgrounds")
-    fraction = SceneConfig(**(params.get("scene_config") or {})).real_background_fraction
+    record = read_generation(dataset).get("real_backgrounds")
+    fraction = scene_config(dataset).real_background_fraction
     if record is None or fraction <= 0:
         if backgrounds is not None:
             raise ValueError(
@@ -189,7 +189,7 @@ def dataset_backgrounds(dataset: str | Path, backgrounds=None) -> BackgroundBank
         )
     bank = backgrounds
     if not isinstance(bank, BackgroundBank):
-        bank = BackgroundBank(backgrounds, record.get("split_fractions", (0.7, 0.15, 0.15)))
+        bank = BackgroundBank(backgrounds, record.get("split_fractions", DEFAULT_SPLIT_FRACTIONS))
     if bank.digest() != record["digest"]:
         raise ValueError(
             f"the real backgrounds given ({len(bank.entries)} files, digest "
