@@ -62,6 +62,8 @@ def summary(folder: Path) -> dict[str, float]:
     att = metrics["attention"]
     default = att["settings"]["default"]
     nuisance_file = folder / "real_nuisance.json"  # written when the recipe names real backgrounds
+    # the default map's choice on validation (insar_hf.training.calibrate): the patch map's scores
+    val_maps = json.loads((folder / "localisation.json").read_text())["scores"]
     nuisance = json.loads(nuisance_file.read_text()) if nuisance_file.is_file() else {}
     real = {
         f"real_{split}_{key}": nuisance.get(split, {}).get(key, math.nan)
@@ -70,6 +72,8 @@ def summary(folder: Path) -> dict[str, float]:
     }
     return {
         "val_roc_auc": config["best_validation_metric"],
+        "val_patch_pointing": val_maps["patch"]["pointing_game"],
+        "val_patch_iou": val_maps["patch"]["iou_top_box"],
         "test_roc_auc": metrics["overall"]["roc_auc"],
         "patch_pointing": att["patch"]["pointing_game"],
         "patch_iou": att["patch"]["iou_top_box"],
@@ -93,12 +97,20 @@ def _cell(values) -> str:
     return f"{values.mean():.3f} ± {values.std(ddof=1):.3f}"
 
 
-def table(results: dict[float, list[dict]]) -> str:
+def table(results: dict[float, list[dict]], fraction: float = 0.25) -> str:
     """Markdown: one column per weight, mean ± standard deviation over seeds."""
     weights = sorted(results)
     rows = [
         ("seeds", lambda r: str(len(r))),
         ("validation ROC-AUC (best epoch)", lambda r: _cell([x["val_roc_auc"] for x in r])),
+        (
+            "validation, patch map: pointing game / top-box IoU",
+            lambda r: (
+                _cell([x["val_patch_pointing"] for x in r])
+                + " / "
+                + _cell([x["val_patch_iou"] for x in r])
+            ),
+        ),  # fmt: skip
         ("synthetic test ROC-AUC", lambda r: _cell([x["test_roc_auc"] for x in r])),
         ("patch map: pointing game", lambda r: _cell([x["patch_pointing"] for x in r])),
         ("patch map: top-box IoU", lambda r: _cell([x["patch_iou"] for x in r])),
@@ -135,7 +147,8 @@ def table(results: dict[float, list[dict]]) -> str:
         ),  # fmt: skip
     ]
     head = "| | " + " | ".join(
-        "CLS loss only" if w == 0 else f"+ patch loss (weight {w:g})" for w in weights
+        "CLS loss only" if w == 0 else f"+ patch loss (weight {w:g}, fraction {fraction:g})"
+        for w in weights
     )
     lines = [head + " |", "|---|" + "---|" * len(weights)]
     lines += [
@@ -171,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                 train(*run)
             results.setdefault(weight, []).append(summary(folder))
             print(json.dumps({"run": folder.name, **results[weight][-1]}), flush=True)
-    print(table(results))
+    print(table(results, args.fraction))
     if args.json:
         Path(args.json).write_text(json.dumps({str(k): v for k, v in results.items()}, indent=2))
     return 0 if all(math.isfinite(r["test_roc_auc"]) for v in results.values() for r in v) else 1
