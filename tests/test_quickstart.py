@@ -9,6 +9,7 @@ import math
 import re
 import shlex
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +21,10 @@ from insar_hf.quickstart import QuickstartConfig, make_plan, run_quickstart
 from insar_hf.quickstart.plan import (
     LEARNING_FLOOR_SAMPLES,
     REFERENCE,
+    REFERENCE_VALIDATION_AUC,
     Speeds,
     expect_here,
+    expected_validation_auc,
     load_plan,
     save_plan,
 )
@@ -222,6 +225,17 @@ def test_a_small_budget_never_plans_fewer_samples_than_the_recipe_learns_from():
     plan = make_plan(QuickstartConfig(minutes=1, preset="vit-micro"))
     assert plan.num_samples == LEARNING_FLOOR_SAMPLES
     assert "too short for a model that learns" in plan.note
+
+
+def test_the_learning_check_expects_the_measured_figure_only_at_the_measured_size():
+    samples, epochs, auc = REFERENCE_VALIDATION_AUC["vit-micro"]
+    plan = make_plan(QuickstartConfig(minutes=15, preset="vit-micro"))
+    assert (plan.num_samples, plan.epochs) == (samples, epochs)  # the default plan was measured
+    assert expected_validation_auc(plan) == auc
+    floor = make_plan(QuickstartConfig(minutes=1, preset="vit-micro"))
+    assert floor.num_samples < samples and expected_validation_auc(floor) is None
+    fewer_epochs = replace(plan, epochs=epochs - 1)
+    assert expected_validation_auc(fewer_epochs) is None
 
 
 def test_a_saved_plan_is_reused_as_it_is_with_another_budget(tmp_path):
