@@ -61,9 +61,9 @@ def summary(folder: Path) -> dict[str, float]:
     config = json.loads((folder / "training_config.json").read_text())
     att = metrics["attention"]
     default = att["settings"]["default"]
-    nuisance_file = folder / "real_nuisance.json"  # written when the recipe names real backgrounds
-    # the default map's choice on validation (insar_hf.training.calibrate): the patch map's scores
+    # the scores on validation that the default map is chosen by (insar_hf.training.calibrate)
     val_maps = json.loads((folder / "localisation.json").read_text())["scores"]
+    nuisance_file = folder / "real_nuisance.json"  # written when the recipe names real backgrounds
     nuisance = json.loads(nuisance_file.read_text()) if nuisance_file.is_file() else {}
     real = {
         f"real_{split}_{key}": nuisance.get(split, {}).get(key, math.nan)
@@ -100,51 +100,41 @@ def _cell(values) -> str:
 def table(results: dict[float, list[dict]], fraction: float = 0.25) -> str:
     """Markdown: one column per weight, mean ± standard deviation over seeds."""
     weights = sorted(results)
+
+    def cells(*keys: str):
+        """A row's cell: each key's mean ± sd over the column's runs, joined by " / "."""
+        return lambda r: " / ".join(_cell([x[k] for x in r]) for k in keys)
+
     rows = [
         ("seeds", lambda r: str(len(r))),
-        ("validation ROC-AUC (best epoch)", lambda r: _cell([x["val_roc_auc"] for x in r])),
+        ("validation ROC-AUC (best epoch)", cells("val_roc_auc")),
         (
             "validation, patch map: pointing game / top-box IoU",
-            lambda r: (
-                _cell([x["val_patch_pointing"] for x in r])
-                + " / "
-                + _cell([x["val_patch_iou"] for x in r])
-            ),
-        ),  # fmt: skip
-        ("synthetic test ROC-AUC", lambda r: _cell([x["test_roc_auc"] for x in r])),
-        ("patch map: pointing game", lambda r: _cell([x["patch_pointing"] for x in r])),
-        ("patch map: top-box IoU", lambda r: _cell([x["patch_iou"] for x in r])),
+            cells("val_patch_pointing", "val_patch_iou"),
+        ),
+        ("synthetic test ROC-AUC", cells("test_roc_auc")),
+        ("patch map: pointing game", cells("patch_pointing")),
+        ("patch map: top-box IoU", cells("patch_iou")),
         ("map chosen on validation", lambda r: ", ".join(x["chosen_map"] for x in r)),
-        ("chosen map: pointing game", lambda r: _cell([x["chosen_pointing"] for x in r])),
-        ("chosen map: top-box IoU", lambda r: _cell([x["chosen_iou"] for x in r])),
+        ("chosen map: pointing game", cells("chosen_pointing")),
+        ("chosen map: top-box IoU", cells("chosen_iou")),
         (
             "real backgrounds, validation volcanoes: ROC-AUC (synthetic earthquakes vs nuisance)",
-            lambda r: _cell([x["real_validation_roc_auc"] for x in r]),
-        ),  # fmt: skip
+            cells("real_validation_roc_auc"),
+        ),
         (
             "real backgrounds, test volcanoes: ROC-AUC / flagged at the threshold",
-            lambda r: (
-                _cell([x["real_test_roc_auc"] for x in r])
-                + " / "
-                + _cell([x["real_test_false_alarm_rate"] for x in r])
-            ),
-        ),  # fmt: skip
-        (
-            "random map: pointing game / top-box IoU",
-            lambda r: (
-                _cell([x["random_pointing"] for x in r])
-                + " / "
-                + _cell([x["random_iou"] for x in r])
-            ),
-        ),  # fmt: skip
+            cells("real_test_roc_auc", "real_test_false_alarm_rate"),
+        ),
+        ("random map: pointing game / top-box IoU", cells("random_pointing", "random_iou")),
         (
             "chance (mask area) / whole-image box IoU",
             lambda r: f"{r[0]['chance']:.3f} / {r[0]['whole_image_iou']:.3f}",
-        ),  # fmt: skip
+        ),
         (
             "training time per run (min, shared 2-core CPU)",
             lambda r: f"{np.mean([x['train_runtime_s'] for x in r]) / 60:.0f}",
-        ),  # fmt: skip
+        ),
     ]
     head = "| | " + " | ".join(
         "CLS loss only" if w == 0 else f"+ patch loss (weight {w:g}, fraction {fraction:g})"
