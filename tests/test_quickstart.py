@@ -227,7 +227,7 @@ def test_a_small_budget_never_plans_fewer_samples_than_the_recipe_learns_from():
     assert "too short for a model that learns" in plan.note
 
 
-def test_the_learning_check_expects_the_measured_figure_only_at_the_measured_size():
+def test_the_learning_check_expects_the_measured_figure_from_the_measured_size_up():
     samples, epochs, auc = REFERENCE_VALIDATION_AUC["vit-micro"]
     plan = make_plan(QuickstartConfig(minutes=15, preset="vit-micro"))
     assert (plan.num_samples, plan.epochs) == (samples, epochs)  # the default plan was measured
@@ -236,6 +236,8 @@ def test_the_learning_check_expects_the_measured_figure_only_at_the_measured_siz
     assert floor.num_samples < samples and expected_validation_auc(floor) is None
     fewer_epochs = replace(plan, epochs=epochs - 1)
     assert expected_validation_auc(fewer_epochs) is None
+    larger = make_plan(QuickstartConfig(minutes=30, preset="vit-micro"))
+    assert larger.num_samples > samples and expected_validation_auc(larger) == auc
 
 
 def test_a_saved_plan_is_reused_as_it_is_with_another_budget(tmp_path):

@@ -90,8 +90,8 @@ REFERENCE_VALIDATION_AUC: dict[str, tuple[int, int, float]] = {"vit-micro": (694
 """Preset -> (samples, epochs, the lowest best validation ROC-AUC of the reference seeds): what
 the recipe reaches from that size and that many epochs on.  ``vit-micro``: the 15-minute plan,
 idle seeds 0-4 of ``benchmarks/quickstart_seeds.py`` on generator v3, 7-8 Dec 2026 (0.695,
-0.733, 0.758, 0.748, 0.734; docs/training.md, "The quickstart's plan").  A smaller plan has no measured
-figure and is judged against ln 2 and chance alone."""
+0.733, 0.758, 0.748, 0.734; docs/training.md, "The quickstart's plan").  A smaller plan has no
+measured figure and is judged against ln 2 and chance alone; a larger one is held to it."""
 MAX_SAMPLES = 20_000
 PLANNED_FRACTION = 0.85
 """Share of the budget the reference plan fills: the rest is headroom."""
